@@ -1,0 +1,265 @@
+"""The search service: partner selection, fan-out, the merge pipeline and the result cache.
+
+Async lives here and in the connectors only; the pipeline is plain functions over plain data:
+fan_out -> cluster (dedup) -> rank -> facets. A finished search is kept for `cache_ttl` seconds
+so paging, re-sorting and record look-ups do not ask the partners again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from federator.config import Partner, Settings
+from federator.connector import Connector, connector_class
+from federator.dedup.cluster import cluster
+from federator.dedup.model import MergedRecord, Work
+from federator.errors import FederatorError, QueryError
+from federator.facets import facets as compute_facets
+from federator.fanout import ERROR, PartnerOutcome, PartnerStatus, fan_out
+from federator.query.model import Clause, Query
+from federator.rank import rank
+
+log = logging.getLogger(__name__)
+
+SORTS = ("relevance", "title", "author", "year", "year_asc", "holdings")
+CACHE_MAX_SEARCHES = 256
+
+
+class UnknownPartnerError(QueryError):
+    diagnostic = 8
+
+
+@dataclass(slots=True)
+class SearchResult:
+    """A finished federated search: statuses, merged records, works; ranked lazily per sort."""
+
+    key: tuple
+    query: Query
+    statuses: list[PartnerStatus]
+    merged: list[MergedRecord]
+    works: list[Work]
+    elapsed_ms: float
+    created: float = field(default_factory=time.monotonic)
+    _ranked: dict[str, list[MergedRecord]] = field(default_factory=dict)
+    _facets: dict | None = None
+
+    def ranked(self, sort: str) -> list[MergedRecord]:
+        if sort not in self._ranked:
+            self._ranked[sort] = rank(self.merged, self.query, sort=sort)
+        return self._ranked[sort]
+
+    def facets(self, partner_networks: dict[str, list[str]]) -> dict:
+        if self._facets is None:
+            self._facets = compute_facets(self.merged, partner_networks=partner_networks)
+        return self._facets
+
+    def find(self, record_id: str) -> MergedRecord | None:
+        return next((m for m in self.merged if m.id == record_id), None)
+
+
+class _Unavailable:
+    """Stands in for a partner whose connector cannot be built (e.g. a missing library):
+    every search reports the reason as that partner's error instead of failing start-up."""
+
+    protocol = "unavailable"
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def translate(self, query: Query) -> str:
+        from federator.errors import PartnerError
+        raise PartnerError(self.reason)
+
+    async def search(self, query: Query, *, limit: int):  # pragma: no cover - translate raises first
+        raise AssertionError
+
+    async def close(self) -> None:
+        return None
+
+
+class SearchService:
+    """Owns the partners' connectors, the shared HTTP client and the cache of recent searches."""
+
+    def __init__(self, settings: Settings, *, gateway_url: str = "http://127.0.0.1:8000"):
+        self.settings = settings
+        self.gateway_url = gateway_url.rstrip("/")
+        self.http: httpx.AsyncClient | None = None
+        self.connectors: dict[str, Connector] = {}
+        self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
+        self._inflight: dict[tuple, asyncio.Future[SearchResult]] = {}
+        self.partner_networks = {p.id: list(p.networks) for p in settings.partners}
+
+    async def start(self) -> None:
+        # One pooled client for every HTTP-based partner; per-request timeouts come from the
+        # fan-out deadline, this is only the outer bound.
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(60.0, connect=10.0),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            follow_redirects=False,
+            headers={"User-Agent": "federator/0.1 (union catalog gateway)"},
+        )
+        for partner in self.settings.partners:
+            if not partner.enabled:
+                continue
+            try:
+                cls = connector_class(partner.protocol)
+                self.connectors[partner.id] = cls(partner, http=self.http, gateway_url=self.gateway_url)
+            except Exception as exc:  # noqa: BLE001 - one bad partner entry must not stop the gateway
+                log.error("partner %s unavailable: %s", partner.id, exc)
+                self.connectors[partner.id] = _Unavailable(f"connector unavailable: {exc}")  # type: ignore[assignment]
+
+    async def close(self) -> None:
+        for connector in self.connectors.values():
+            try:
+                await connector.close()
+            except Exception:  # noqa: BLE001
+                log.exception("closing connector")
+        if self.http is not None:
+            await self.http.aclose()
+
+    # -- partner selection -------------------------------------------------------------------
+
+    def select(self, partner_ids: Sequence[str] | None = None, network: str | None = None) -> list[Partner]:
+        """The enabled partners a search goes to, in directory order; 4xx on unknown names."""
+        chosen = [p for p in self.settings.partners if p.enabled]
+        if partner_ids:
+            known = {p.id for p in self.settings.partners}
+            unknown = [pid for pid in partner_ids if pid not in known]
+            if unknown:
+                raise UnknownPartnerError(
+                    f"unknown partner(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            wanted = set(partner_ids)
+            chosen = [p for p in chosen if p.id in wanted]
+        if network:
+            networks = {n.id for n in self.settings.networks} | {
+                n for p in self.settings.partners for n in p.networks}
+            if network not in networks:
+                raise UnknownPartnerError(
+                    f"unknown network {network!r}; known: {', '.join(sorted(networks))}")
+            chosen = [p for p in chosen if network in p.networks]
+        if not chosen:
+            raise UnknownPartnerError("no enabled partner matches the selection")
+        return chosen
+
+    def _targets(self, partners: list[Partner]) -> list[tuple[Partner, Connector]]:
+        return [(p, self.connectors[p.id]) for p in partners]
+
+    # -- searching ---------------------------------------------------------------------------
+
+    async def outcomes(self, query: Query, partners: list[Partner]) -> AsyncIterator[PartnerOutcome]:
+        """Partner outcomes as they arrive (for streaming)."""
+        limit = max((p.max_records for p in partners), default=0)
+        async for outcome in fan_out(self._targets(partners), query,
+                                     deadline=self.settings.search.deadline, limit=limit):
+            yield outcome
+
+    async def search(self, query: Query, partners: list[Partner]) -> SearchResult:
+        """The merged result of `query` over `partners`, from the cache while it is fresh."""
+        key = (query.text, tuple(p.id for p in partners))
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        if key in self._inflight:  # the same search is already running: share it
+            return await asyncio.shield(self._inflight[key])
+        future: asyncio.Future[SearchResult] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            result = await self._run(key, query, partners)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it, nobody else must log it
+            raise
+        finally:
+            self._inflight.pop(key, None)
+        future.set_result(result)
+        self._store(result)
+        return result
+
+    async def _run(self, key: tuple, query: Query, partners: list[Partner]) -> SearchResult:
+        started = time.perf_counter()
+        by_id: dict[str, PartnerStatus] = {}
+        records = []
+        async for outcome in self.outcomes(query, partners):
+            by_id[outcome.status.partner_id] = outcome.status
+            records.extend(outcome.records)
+        merged, works = cluster(records)
+        statuses = [by_id.get(p.id) or PartnerStatus(p.id, p.name, status=ERROR, diagnostic="no outcome")
+                    for p in partners]
+        return SearchResult(key, query, statuses, merged, works,
+                            elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
+
+    # -- cache ---------------------------------------------------------------------------------
+
+    def _cached(self, key: tuple) -> SearchResult | None:
+        result = self._cache.get(key)
+        if result is None:
+            return None
+        if time.monotonic() - result.created > self.settings.search.cache_ttl:
+            del self._cache[key]
+            return None
+        self._cache.move_to_end(key)
+        return result
+
+    def _store(self, result: SearchResult) -> None:
+        if self.settings.search.cache_ttl <= 0:
+            return
+        self._cache[result.key] = result
+        self._cache.move_to_end(result.key)
+        now = time.monotonic()
+        ttl = self.settings.search.cache_ttl
+        while self._cache and (len(self._cache) > CACHE_MAX_SEARCHES
+                               or now - next(iter(self._cache.values())).created > ttl):
+            self._cache.popitem(last=False)
+
+    # -- record look-up ------------------------------------------------------------------------
+
+    async def record(self, record_id: str) -> tuple[MergedRecord | None, list[PartnerStatus]]:
+        """A merged record by its stable id: from a recent search, else by asking the partners
+        again for the identifier the id is built from."""
+        for result in reversed(self._cache.values()):
+            found = result.find(record_id)
+            if found is not None:
+                return found, result.statuses
+        query, partner_ids = query_for_record_id(record_id)
+        partners = self.select(partner_ids)
+        result = await self.search(query, partners)
+        found = result.find(record_id)
+        if found is None:  # members changed since the id was made: match on the identifier
+            found = next((m for m in result.merged if _holds_identifier(m, query)), None)
+        return found, result.statuses
+
+
+def query_for_record_id(record_id: str) -> tuple[Query, list[str] | None]:
+    """The search that finds a record again from its id (see federator.dedup.model ids)."""
+    kind, _, value = record_id.partition("-")
+    if not value:
+        raise RecordIdError(f"malformed record id {record_id!r}")
+    if kind in ("isbn", "issn", "lccn", "oclc"):
+        return Query(Clause(kind, "=", value), text=f"{kind} = \"{value}\""), None
+    if kind == "rec":
+        from federator.dedup.model import split_rec_id
+        partner_id, local_id = split_rec_id(record_id)
+        return Query(Clause("id", "=", local_id), text=f"id = \"{local_id}\""), [partner_id]
+    raise RecordIdError(f"malformed record id {record_id!r}")
+
+
+def _holds_identifier(merged: MergedRecord, query: Query) -> bool:
+    clause = query.root
+    assert isinstance(clause, Clause)
+    for member in merged.members:
+        values = {"isbn": member.isbns, "issn": member.issns, "lccn": [member.lccn],
+                  "oclc": member.oclc_numbers, "id": [member.local_id]}.get(clause.index, [])
+        if clause.term in values:
+            return True
+    return False
+
+
+class RecordIdError(FederatorError):
+    """A record id that federator never made."""
