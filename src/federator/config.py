@@ -49,6 +49,12 @@ class DemoCatalog(_Strict):
     locations: list[str] = Field(default_factory=lambda: ["Main library"], description="Demo shelving locations")
     call_number_scheme: Literal["lcc", "ddc"] = Field("lcc", description="Which classification the demo call numbers use")
     indexes: list[str] | None = Field(None, description="Canonical indexes the demo server supports (default: all)")
+    share: float = Field(1.0, ge=0, le=1, description="Fraction of each records file this catalog holds, picked by a hash of each record's 001 and `salt`")
+    shares: dict[str, float] = Field(default_factory=dict, description="Per-file overrides of `share`, keyed by file name")
+    salt: str | None = Field(None, description="Salt of the selection hash (default: the partner id); partners with different salts hold different subsets")
+    always: list[str] = Field(default_factory=list, description="Records held whatever the share: 'language:<code>' (008/35-37) or 'serials' (leader/07 s or an 022)")
+    library_code: str | None = Field(None, description="Library code written to 852 $a of the demo holdings (default: the partner id, upper-cased)")
+    latency_ms: int = Field(0, ge=0, le=60000, description="Simulated response delay of the demo SRU server, in milliseconds")
 
 
 class Partner(_Strict):
