@@ -140,3 +140,46 @@ def load_settings(path: str | Path | None = None) -> Settings:
         return Settings.model_validate(data or {})
     except ValidationError as exc:
         raise ConfigError(f"configuration {path} is invalid:\n{exc}") from exc
+
+
+def reference_markdown() -> str:
+    """docs/configuration.md, generated from the settings models (tests keep the file in step)."""
+    out = ["# Configuration reference", "",
+           "Generated from `src/federator/config.py` by `python -m federator.config > docs/configuration.md`.",
+           "The YAML file (`config/federator.yaml` by default, or `--config`, or `$FEDERATOR_CONFIG`)",
+           "holds one `Settings` object. Unknown keys are errors.", ""]
+    seen: set[type] = set()
+
+    def section(model: type[BaseModel]) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        out.extend([f"## {model.__name__}", ""])
+        if model.__doc__ and model.__doc__.strip() and model.__doc__ is not BaseModel.__doc__:
+            out.extend([model.__doc__.strip().splitlines()[0], ""])
+        out.extend(["| key | type | default | meaning |", "|---|---|---|---|"])
+        nested: list[type[BaseModel]] = []
+        for name, info in model.model_fields.items():
+            annotation = info.annotation
+            typename = (annotation.__name__ if isinstance(annotation, type) else str(annotation))
+            typename = re.sub(r"\b(typing|federator\.config|__main__)\.", "", typename)
+            value = info.default_factory() if info.default_factory else info.default
+            default = "required" if info.is_required() else (
+                "(see below)" if isinstance(value, BaseModel) else repr(value))
+            if isinstance(default, str) and len(default) > 40:
+                default = default[:37] + "..."
+            out.append(f"| `{name}` | `{typename}` | `{default}` | {info.description or ''} |")
+            for arg in (annotation, *getattr(annotation, "__args__", ())):
+                for inner in (arg, *getattr(arg, "__args__", ())):
+                    if isinstance(inner, type) and issubclass(inner, BaseModel):
+                        nested.append(inner)
+        out.append("")
+        for inner in nested:
+            section(inner)
+
+    section(Settings)
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(reference_markdown())

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Debian packages included) and run the whole test suite.
+# Usage: bash scripts/test.sh [pytest options]
+source "$(dirname "$0")/_setup.sh"
+# yaz: yaz-ztest, yaz-client, zoomsh; libyaz5: the Z39.50 client library; idzebra-2.0: Zebra.
+apt_need yaz libyaz5 idzebra-2.0
+venv_install test
+cd "$ROOT"
+exec "$VENV/bin/python" -m pytest "$@"
