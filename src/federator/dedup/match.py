@@ -1,0 +1,309 @@
+"""The pairwise matcher: are two partner records the same edition, the same work, or neither?
+
+Precision first: merging two different books is worse than missing a duplicate, so every rule
+looks for a reason *not* to merge (another volume of a set, another edition, another format,
+another author, a reissue) before it says "same edition". Shared identifiers are strong evidence
+but not proof: set ISBNs, series ISBNs and mistyped ISBNs are common in real catalogues, so even
+an identifier match needs the titles to agree.
+
+Works on records that carry only title, authors, year and publisher too (no identifiers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from federator.dedup.keys import RecordKeys, record_keys
+from federator.records.model import MaterialType, Record
+
+# A shared ISBN/LCCN/OCLC counts only when the titles agree at least this well
+# (max of ratio and token-set ratio). Same-ISBN pairs of different books in LoC data
+# (set ISBNs, children's series, a paperback ISBN mistakenly repeated) score below 60;
+# true duplicates differ only in punctuation or a missing subtitle and score above 90.
+ID_TITLE_MIN = 85.0
+
+# Serials merge on a shared ISSN plus a title this close: a series ISSN on two books, or a
+# title change under one ISSN, must not merge.
+ISSN_TITLE_MIN = 90.0
+
+# Fuzzy rule (no shared identifier): title similarity (0-100) for the same edition. High
+# because nothing else identifies the book: a one-word difference in a 5-word title
+# ("... of the Pacific" vs "... of the Atlantic") scores about 85 and must stay apart.
+TITLE_EDITION_MIN = 92.0
+
+# Title similarity for the same work (other edition/format/year, same author). A little
+# lower than for editions: later editions tend to reword subtitles.
+TITLE_WORK_MIN = 90.0
+
+# Without an author on both sides the title and publisher must nearly coincide, and only
+# "same edition" can be concluded (a title alone does not make a work).
+TITLE_NO_AUTHOR_MIN = 97.0
+
+# Titles where each side has words the other lacks (a substitution, not an added subtitle
+# word) count as agreeing only this high: "Classroom manual for ..." vs "Shop manual for ..."
+# (same author, same set ISBN) scores 87.5.
+TITLE_SUBSTITUTION_MIN = 95.0
+
+# Main-author surnames this similar are the same person (typing and transliteration
+# variants: "Muhamad"/"Muhammad" score ~93 and are; "Tschaikowsky"/"Tchaikovsky" ~80 are not).
+AUTHOR_MIN = 88.0
+
+# Publisher names (generic words dropped) this similar agree; below PUBLISHER_CONFLICT they
+# are taken to be different publishers (a different edition, at most the same work).
+PUBLISHER_AGREE = 80.0
+PUBLISHER_CONFLICT = 50.0
+
+# Years may differ by this much for an identifier match: CIP records carry the announced year,
+# the final record the copyright year ("c2000" vs 2001).
+ID_YEAR_TOLERANCE = 1
+
+
+@dataclass(slots=True)
+class MatchResult:
+    level: str | None  # "edition" | "work" | None
+    rule: str | None  # "isbn" | "lccn" | "oclc" | "issn+title" | "fuzzy" | None
+    scores: dict[str, float]
+    explanation: str
+
+
+def match(a: Record, b: Record) -> MatchResult:
+    """Compare two partner records (computes their keys; see `match_keys` to reuse keys)."""
+    return match_keys(record_keys(a), record_keys(b))
+
+
+def word_agreement(wa: tuple[str, ...], wb: tuple[str, ...]) -> tuple[float, bool]:
+    """Dice coefficient (0-100) of two word lists, a word with a typo counting as present, and
+    whether each side has words the other lacks (a substitution, not just an addition).
+
+    Word-level because series titles differ in one decisive word ("Classroom/Shop manual for
+    ...", "Red book of threatened fishes/birds of Bangladesh") that a character ratio scores
+    near 90, while true duplicates differ by an added subtitle word or a typo.
+    """
+    if not wa or not wb:
+        return 0.0, True
+    sa, sb = set(wa), set(wb)
+    matched = len(sa & sb)
+    rest_b = [w for w in sb if w not in sa]
+    if rest_b and matched < len(sa):
+        for w in sa:
+            if w in sb or len(w) < 4 or w.isdigit():
+                continue
+            limit = 1 if len(w) < 8 else 2  # "aglas"/"atlas", not "Austria"/"Australia"
+            for v in rest_b:
+                if not v.isdigit() and Levenshtein.distance(w, v, score_cutoff=limit) <= limit:
+                    rest_b.remove(v)
+                    matched += 1
+                    break
+    substituted = matched < len(sa) and bool(rest_b)
+    return 200.0 * matched / (len(sa) + len(sb)), substituted
+
+
+def _title_pair(wa: tuple[str, ...], wb: tuple[str, ...]) -> tuple[float, bool]:
+    if wa == wb:
+        return 100.0, False
+    agreement, substituted = word_agreement(wa, wb)
+    return min(fuzz.ratio(" ".join(wa), " ".join(wb)), agreement), substituted
+
+
+def title_compare(a: RecordKeys, b: RecordKeys) -> tuple[float, bool]:
+    """Title similarity 0-100 over significant words (the lower of a character ratio and the
+    word agreement; on titles proper when at most one record has a subtitle), and whether
+    words were substituted rather than added."""
+    if not a.title or not b.title:
+        return 0.0, True
+    best = _title_pair(a.title_words, b.title_words)
+    if best[0] < 100.0 and not (a.subtitle and b.subtitle):
+        # one partner transcribed the subtitle, the other did not
+        proper = _title_pair(a.words, b.words)
+        if proper[0] > best[0]:
+            best = proper
+    return best
+
+
+def title_score(a: RecordKeys, b: RecordKeys) -> float:
+    return title_compare(a, b)[0]
+
+
+def author_score(a: RecordKeys, b: RecordKeys) -> float | None:
+    """Main-author similarity 0-100 (0 for a conflict), None when either record has no author."""
+    if not a.author or not b.author:
+        return None
+    return 100.0 if authors_compatible(a, b) else 0.0
+
+
+def authors_compatible(a: RecordKeys, b: RecordKeys) -> bool:
+    """Same main author, or one's main author named among the other's authors (any word of
+    their names or responsibility statement); unknown counts as yes.
+
+    Same surname with different forename initials ("Liu, Jinhua" / "Liu, Dan") is not the
+    same author: common surnames would otherwise carry much of the decision.
+    """
+    if not a.author or not b.author:
+        return True
+    if a.author == b.author:
+        return not (a.initial and b.initial and a.initial != b.initial)
+    if a.author in b.author_words or b.author in a.author_words:
+        return True
+    return fuzz.ratio(a.author, b.author) >= AUTHOR_MIN and (not a.initial or not b.initial or a.initial == b.initial)
+
+
+def publisher_score(a: RecordKeys, b: RecordKeys) -> float | None:
+    if not a.publisher or not b.publisher:
+        return None
+    return fuzz.token_set_ratio(a.publisher, b.publisher)
+
+
+def edition_conflict(a: RecordKeys, b: RecordKeys, *, strict: bool) -> str | None:
+    """Why the edition statements say "different edition", or None.
+
+    strict: a numbered later or revised edition against a record with no edition statement is
+    a conflict too (used when no identifier vouches for the pair).
+    """
+    if a.edition_no is not None and b.edition_no is not None:
+        if a.edition_no != b.edition_no:
+            return f"edition {a.edition_no} vs {b.edition_no}"
+        return None
+    if a.has_edition and b.has_edition and a.revised != b.revised:
+        return "revised vs not revised edition"
+    if strict and a.has_edition != b.has_edition:
+        one = a if a.has_edition else b
+        if one.revised or (one.edition_no or 1) > 1:
+            return "later edition vs no edition statement"
+    return None
+
+
+def format_conflict(a: RecordKeys, b: RecordKeys) -> str | None:
+    """Why the two are different formats (print vs electronic, book vs sound...), or None."""
+    if a.material is not None and b.material is not None and a.material is not b.material:
+        return f"{a.material.value} vs {b.material.value}"
+    if a.electronic is not None and b.electronic is not None and a.electronic != b.electronic:
+        return "electronic vs print"
+    return None
+
+
+def _volume_conflict(a: RecordKeys, b: RecordKeys) -> str | None:
+    if a.volume != b.volume:
+        return f"different parts ({a.volume or 'whole set'} vs {b.volume or 'whole set'})"
+    return None
+
+
+def _fmt_year(a: RecordKeys, b: RecordKeys) -> str:
+    return f"years {a.year or '?'}/{b.year or '?'}"
+
+
+def match_keys(a: RecordKeys, b: RecordKeys) -> MatchResult:
+    """Compare two records by their precomputed keys."""
+    scores: dict[str, float] = {}
+    if a.year is not None and b.year is not None:
+        scores["year_diff"] = float(abs(a.year - b.year))
+
+    rule, shared = None, ""
+    common = a.isbns & b.isbns
+    if common:
+        rule, shared = "isbn", f"ISBN {min(common)}"
+    elif a.lccn and a.lccn == b.lccn:
+        rule, shared = "lccn", f"LCCN {a.lccn}"
+    else:
+        common = a.oclcs & b.oclcs
+        if common:
+            rule, shared = "oclc", f"OCLC {min(common)}"
+    if rule is not None:
+        return _identifier_match(a, b, rule, shared, scores)
+
+    common = a.issns & b.issns
+    if common and (a.material is MaterialType.SERIAL or b.material is MaterialType.SERIAL):
+        return _serial_match(a, b, min(common), scores)
+
+    return _fuzzy_match(a, b, scores)
+
+
+def _titles_agree(ts: float, substituted: bool, minimum: float) -> bool:
+    return ts >= minimum and (not substituted or ts >= TITLE_SUBSTITUTION_MIN)
+
+
+def _serial_match(a: RecordKeys, b: RecordKeys, issn: str, scores: dict[str, float]) -> MatchResult:
+    ts, substituted = title_compare(a, b)
+    scores["title"] = ts
+    if not _titles_agree(ts, substituted, ISSN_TITLE_MIN):
+        return MatchResult(None, None, scores, f"share ISSN {issn} but titles differ ({ts:.0f})")
+    if conflict := _volume_conflict(a, b):
+        return MatchResult(None, None, scores, f"share ISSN {issn} but {conflict}")
+    if conflict := format_conflict(a, b):
+        return MatchResult("work", "issn+title", scores, f"same ISSN {issn} and title ({ts:.0f}), but {conflict}")
+    return MatchResult("edition", "issn+title", scores, f"same serial: ISSN {issn}, titles agree ({ts:.0f})")
+
+
+def _identifier_match(a: RecordKeys, b: RecordKeys, rule: str, shared: str, scores: dict[str, float]) -> MatchResult:
+    ts, substituted = title_compare(a, b)
+    scores["title"] = ts
+    aus = author_score(a, b)
+    if aus is not None:
+        scores["author"] = aus
+    if not _titles_agree(ts, substituted, ID_TITLE_MIN):
+        return MatchResult(None, None, scores, f"share {shared} but titles differ ({ts:.0f}): a set, series or wrong identifier")
+    if conflict := _volume_conflict(a, b):
+        return MatchResult(None, None, scores, f"share {shared} but {conflict}")
+    if aus == 0.0:
+        return MatchResult(None, None, scores, f"share {shared} but authors differ ({a.author} vs {b.author})")
+    head = f"same {shared}, titles agree ({ts:.0f})"
+    if conflict := format_conflict(a, b):
+        return MatchResult("work", rule, scores, f"{head}, but {conflict}")
+    if a.year is not None and b.year is not None and abs(a.year - b.year) > ID_YEAR_TOLERANCE:
+        return MatchResult("work", rule, scores, f"{head}, but {_fmt_year(a, b)}: a reissue")
+    if conflict := edition_conflict(a, b, strict=True):
+        return MatchResult("work", rule, scores, f"{head}, but {conflict}")
+    return MatchResult("edition", rule, scores, f"{head}, {_fmt_year(a, b)}, same part and format")
+
+
+def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> MatchResult:
+    if not a.title or not b.title:
+        return MatchResult(None, None, scores, "no title to compare")
+    if a.volume != b.volume:  # cheap, and decisive: checked before any string similarity
+        return MatchResult(None, None, scores, _volume_conflict(a, b) or "")
+    ts, substituted = title_compare(a, b)
+    scores["title"] = ts
+    if not _titles_agree(ts, substituted, TITLE_WORK_MIN):
+        return MatchResult(None, None, scores, f"titles differ ({ts:.0f})")
+    aus = author_score(a, b)
+    ps = publisher_score(a, b)
+    if ps is not None:
+        scores["publisher"] = ps
+    same_year = a.year is not None and a.year == b.year
+    if aus is None:
+        if (
+            ts >= TITLE_NO_AUTHOR_MIN
+            and same_year
+            and ps is not None
+            and ps >= PUBLISHER_AGREE
+            and not format_conflict(a, b)
+            and not edition_conflict(a, b, strict=True)
+        ):
+            return MatchResult(
+                "edition", "fuzzy", scores,
+                f"no author to compare; title ({ts:.0f}), publisher ({ps:.0f}) and year {a.year} agree",
+            )
+        return MatchResult(None, None, scores, f"title similar ({ts:.0f}) but no author to confirm")
+    scores["author"] = aus
+    if aus == 0.0:
+        return MatchResult(None, None, scores, f"title similar ({ts:.0f}) but authors differ ({a.author} vs {b.author})")
+
+    head = f"title ({ts:.0f}) and author agree"
+    reasons: list[str] = []
+    if ts < TITLE_EDITION_MIN:
+        reasons.append(f"title only {ts:.0f}")
+    if not same_year:
+        reasons.append(_fmt_year(a, b))
+    if conflict := edition_conflict(a, b, strict=True):
+        reasons.append(conflict)
+    if conflict := format_conflict(a, b):
+        reasons.append(conflict)
+    if ps is not None and ps < PUBLISHER_CONFLICT:
+        reasons.append(f"publishers differ ({ps:.0f})")
+    elif a.isbns and b.isbns and (ps is None or ps < PUBLISHER_AGREE):
+        reasons.append("different ISBNs and no publisher agreement")
+    if reasons:
+        return MatchResult("work", "fuzzy", scores, f"{head}; another edition or format: {'; '.join(reasons)}")
+    return MatchResult("edition", "fuzzy", scores, f"{head}, same year {a.year}, editions and format compatible")
