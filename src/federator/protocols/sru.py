@@ -1,0 +1,434 @@
+"""SRU searchRetrieve client (F2): SRU 1.1, 1.2 and 2.0, GET or POST, independent of any partner.
+
+A partner's configuration lives in its connector (connectors/sru.py); this module only speaks
+the protocol. Every failure is a PartnerError subclass: an HTTP error status, an unreadable or
+oversized body, and a fatal diagnostic inside an HTTP 200 (diagnostics and no records) all
+become the partner's status, never "zero hits". Diagnostics that come with records are
+warnings. Responses are parsed with one module-level parser that resolves no entities, loads
+no DTD and touches no network.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import httpx
+from lxml import etree
+
+from federator.errors import PartnerDiagnostic, PartnerError, PartnerTimeout, PartnerUnsupported
+
+__all__ = [
+    "DIAGNOSTICS",
+    "MAX_RESPONSE_BYTES",
+    "PARSER",
+    "SRU_VERSIONS",
+    "UNSUPPORTED_DIAGNOSTICS",
+    "Diagnostic",
+    "RecordError",
+    "SRURecord",
+    "SearchRetrieveResponse",
+    "build_request",
+    "diagnostic_error",
+    "parse_response",
+    "schema_name",
+    "search_retrieve",
+    "searchretrieve_params",
+]
+
+SRU_VERSIONS = ("1.1", "1.2", "2.0")
+SRU1_NS = "http://www.loc.gov/zing/srw/"
+SRU2_NS = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
+DIAG_NAMESPACES = frozenset({"http://www.loc.gov/zing/srw/diagnostic/",
+                             "http://docs.oasis-open.org/ns/search-ws/diagnostic"})
+DIAG_PREFIX = "info:srw/diagnostic/1/"
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+# The common entries of the SRU diagnostics list (info:srw/diagnostic/1/N).
+DIAGNOSTICS: dict[int, str] = {
+    1: "General system error",
+    2: "System temporarily unavailable",
+    3: "Authentication error",
+    4: "Unsupported operation",
+    5: "Unsupported version",
+    6: "Unsupported parameter value",
+    7: "Mandatory parameter not supplied",
+    8: "Unsupported parameter",
+    10: "Query syntax error",
+    12: "Too many characters in query",
+    13: "Invalid or unsupported use of parentheses",
+    14: "Invalid or unsupported use of quotes",
+    15: "Unsupported context set",
+    16: "Unsupported index",
+    18: "Unsupported combination of indexes",
+    19: "Unsupported relation",
+    20: "Unsupported relation modifier",
+    21: "Unsupported combination of relation modifiers",
+    22: "Unsupported combination of relation and index",
+    23: "Too many characters in term",
+    24: "Unsupported combination of relation and term",
+    26: "Non special character escaped in term",
+    27: "Empty term unsupported",
+    28: "Masking character not supported",
+    29: "Masked words too short",
+    30: "Too many masking characters in term",
+    31: "Anchoring character not supported",
+    32: "Anchoring character in unsupported position",
+    35: "Term contains only stopwords",
+    36: "Term in invalid format for index or relation",
+    37: "Unsupported boolean operator",
+    38: "Too many boolean operators in query",
+    39: "Proximity not supported",
+    40: "Unsupported proximity relation",
+    41: "Unsupported proximity distance",
+    42: "Unsupported proximity unit",
+    43: "Unsupported proximity ordering",
+    44: "Unsupported combination of proximity modifiers",
+    46: "Unsupported boolean modifier",
+    47: "Cannot process query; reason unknown",
+    48: "Query feature unsupported",
+    49: "Masking character in unsupported position",
+    50: "Result sets not supported",
+    51: "Result set does not exist",
+    52: "Result set temporarily unavailable",
+    60: "Result set not created: too many matching records",
+    61: "First record position out of range",
+    63: "System error in retrieving records",
+    64: "Record temporarily unavailable",
+    65: "Record does not exist",
+    66: "Unknown schema for retrieval",
+    67: "Record not available in this schema",
+    68: "Not authorised to send record",
+    69: "Not authorised to send record in this schema",
+    70: "Record too large to send",
+    71: "Unsupported record packing",
+    80: "Sort not supported",
+    235: "Database does not exist",
+}
+
+# Diagnostics meaning "this partner cannot run this query": status "unsupported", not "error".
+UNSUPPORTED_DIAGNOSTICS = frozenset({15, 16, 18, 19, 20, 21, 22, 24, 28, 31, 37, 39, 40, 41, 42, 43, 44, 46, 48, 80})
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    uri: str
+    message: str | None = None
+    details: str | None = None
+
+    @property
+    def number(self) -> int | None:
+        """N of info:srw/diagnostic/1/N; None for other diagnostic sets."""
+        if self.uri.startswith(DIAG_PREFIX) and self.uri[len(DIAG_PREFIX):].isdigit():
+            return int(self.uri[len(DIAG_PREFIX):])
+        return None
+
+    @property
+    def meaning(self) -> str:
+        return DIAGNOSTICS.get(self.number) or self.message or "unknown diagnostic"
+
+    @property
+    def unsupported(self) -> bool:
+        return self.number in UNSUPPORTED_DIAGNOSTICS
+
+    def __str__(self) -> str:
+        meaning = self.meaning
+        extra = []
+        if self.message and self.message.strip().lower() != meaning.lower():
+            extra.append(self.message.strip())
+        if self.details:
+            extra.append(self.details.strip())
+        text = f"SRU diagnostic {self.uri} ({meaning})"
+        return f"{text}: {'; '.join(extra)}" if extra else text
+
+
+class SRURecord(NamedTuple):
+    schema: str  # "marcxml" / "dc" / "mods" when recognised, else the recordSchema as sent
+    data: etree._Element  # the record payload (first element inside recordData)
+    position: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordError:
+    """A record position the server could not deliver (surrogate diagnostic) or sent unreadable."""
+
+    position: int | None
+    message: str
+
+
+@dataclass(slots=True)
+class SearchRetrieveResponse:
+    number_of_records: int
+    records: list[SRURecord] = field(default_factory=list)
+    next_record_position: int | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # non-fatal here: records came too
+    record_errors: list[RecordError] = field(default_factory=list)
+    version: str | None = None
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+def searchretrieve_params(query: str, *, version: str = "1.2", start_record: int = 1, maximum_records: int = 10,
+                          record_schema: str | None = "marcxml") -> dict[str, str]:
+    """The searchRetrieve parameters for one SRU version (2.0 uses queryType/recordXMLEscaping)."""
+    if version not in SRU_VERSIONS:
+        raise ValueError(f"SRU version {version!r} is not one of {', '.join(SRU_VERSIONS)}")
+    if version == "2.0":
+        params = {"version": "2.0", "queryType": "cql", "query": query, "recordXMLEscaping": "xml"}
+    else:
+        params = {"operation": "searchRetrieve", "version": version, "query": query, "recordPacking": "xml"}
+    params["startRecord"] = str(start_record)
+    params["maximumRecords"] = str(maximum_records)
+    if record_schema:
+        params["recordSchema"] = record_schema
+    return params
+
+
+def build_request(base_url: str, query: str, *, version: str = "1.2", method: str = "GET", start_record: int = 1,
+                  maximum_records: int = 10, record_schema: str | None = "marcxml",
+                  http: httpx.AsyncClient | None = None, timeout: float | None = None) -> httpx.Request:
+    """A searchRetrieve request: GET with URL parameters or POST as a form."""
+    params = searchretrieve_params(query, version=version, start_record=start_record,
+                                   maximum_records=maximum_records, record_schema=record_schema)
+    method = method.upper()
+    if method not in ("GET", "POST"):
+        raise ValueError(f"SRU HTTP method must be GET or POST, not {method!r}")
+    url = httpx.URL(base_url)
+    kwargs: dict = {}
+    if method == "GET":
+        url = url.copy_merge_params(params)  # keeps the endpoint's own parameters
+    else:
+        kwargs["data"] = params
+    if http is None:
+        return httpx.Request(method, url, **kwargs)
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+    return http.build_request(method, url, **kwargs)
+
+
+async def _read_bounded(response: httpx.Response, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PartnerError(f"SRU response larger than {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def search_retrieve(http: httpx.AsyncClient, base_url: str, query: str, *, version: str = "1.2",
+                          method: str = "GET", start_record: int = 1, maximum_records: int = 10,
+                          record_schema: str | None = "marcxml", auth: httpx.Auth | None = None,
+                          timeout: float | None = None,
+                          max_bytes: int = MAX_RESPONSE_BYTES) -> SearchRetrieveResponse:
+    """Send one searchRetrieve and parse the answer; raises PartnerError subclasses."""
+    request = build_request(base_url, query, version=version, method=method, start_record=start_record,
+                            maximum_records=maximum_records, record_schema=record_schema, http=http,
+                            timeout=timeout)
+    try:
+        response = await http.send(request, stream=True, **({"auth": auth} if auth is not None else {}))
+        try:
+            body = await _read_bounded(response, max_bytes)
+        finally:
+            await response.aclose()
+    except PartnerError as exc:
+        exc.native_query = query
+        raise
+    except httpx.TimeoutException as exc:
+        raise PartnerTimeout(f"SRU request timed out ({type(exc).__name__})", native_query=query) from exc
+    except httpx.HTTPError as exc:
+        raise PartnerError(f"SRU request failed: {type(exc).__name__}: {exc}", native_query=query) from exc
+
+    if response.status_code != 200:
+        prefix = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+        diagnostics = _diagnostics_in(body)
+        if diagnostics:
+            raise diagnostic_error(diagnostics, native_query=query, prefix=f"{prefix}: ")
+        err = PartnerError(f"SRU server answered {prefix}", native_query=query)
+        err.http_status = response.status_code
+        raise err
+    return parse_response(body, native_query=query)
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+def _local(el) -> str:
+    tag = el.tag
+    if not isinstance(tag, str):  # comment, processing instruction
+        return ""
+    return tag.rpartition("}")[2] if tag.startswith("{") else tag.rpartition(":")[2]
+
+
+def _child(el, name: str):
+    for c in el:
+        if _local(c) == name:
+            return c
+    return None
+
+
+def _children(el, name: str) -> list:
+    return [c for c in el if _local(c) == name]
+
+
+def _text(el, name: str) -> str | None:
+    c = _child(el, name)
+    if c is None:
+        return None
+    text = "".join(c.itertext()).strip()
+    return text or None
+
+
+def _int(el, name: str) -> int | None:
+    text = _text(el, name)
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise PartnerError(f"malformed SRU response: {name} is {text!r}, not a number") from None
+
+
+def _diagnostic(el) -> Diagnostic:
+    return Diagnostic(uri=_text(el, "uri") or "", message=_text(el, "message"), details=_text(el, "details"))
+
+
+def diagnostic_error(diagnostics: list[Diagnostic], *, native_query: str | None = None,
+                     prefix: str = "") -> PartnerError:
+    """The exception for fatal diagnostics: PartnerUnsupported when the partner cannot run the
+    query (unsupported index, relation, modifier, boolean ...), else PartnerDiagnostic."""
+    main = next((d for d in diagnostics if d.unsupported), diagnostics[0])
+    message = prefix + "; ".join(str(d) for d in [main, *(d for d in diagnostics if d is not main)])
+    if main.unsupported:
+        exc: PartnerError = PartnerUnsupported(message, native_query=native_query)
+        exc.uri = main.uri
+    else:
+        exc = PartnerDiagnostic(message, uri=main.uri, native_query=native_query)
+    exc.diagnostics = diagnostics
+    return exc
+
+
+_SCHEMA_NAMESPACES = {
+    "http://www.loc.gov/MARC21/slim": "marcxml",
+    "http://www.loc.gov/mods/v3": "mods",
+    "info:srw/schema/1/dc-v1.1": "dc",
+    "info:srw/schema/1/dc-schema": "dc",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://www.openarchives.org/OAI/2.0/oai_dc/": "dc",
+}
+
+
+def schema_name(schema: str | None, payload=None) -> str:
+    """"marcxml", "dc" or "mods": from the payload's namespace when it is a known one (servers
+    mislabel recordSchema), else from the many names servers give them; else the name as sent."""
+    if payload is not None and isinstance(payload.tag, str):
+        known = _SCHEMA_NAMESPACES.get(etree.QName(payload).namespace)
+        if known:
+            return known
+    lowered = (schema or "").strip().lower()
+    if "marcxml" in lowered or "marc21" in lowered or lowered == "marc":
+        return "marcxml"
+    if "mods" in lowered:
+        return "mods"
+    if lowered in ("dc", "oai_dc", "srw_dc") or re.search(r"(^|/)dc(-|$)|purl\.org/dc/", lowered):
+        return "dc"
+    return schema or "unknown"
+
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _string_payload(text: str):
+    """recordPacking=string: the record is escaped XML text; parse it with the same safe parser."""
+    return etree.fromstring(_XML_DECL.sub("", text, count=1).strip(), PARSER)
+
+
+def _record(el, response: SearchRetrieveResponse) -> None:
+    position = _int(el, "recordPosition")
+    schema = _text(el, "recordSchema")
+    data = _child(el, "recordData")
+    if data is None:
+        response.record_errors.append(RecordError(position, "record without recordData"))
+        return
+    # recordPacking/recordXMLEscaping=string sends the record as escaped text; some servers say
+    # "xml" and still send text, or say "string" and send elements: believe what is there
+    payload = next((c for c in data if isinstance(c.tag, str)), None)
+    if payload is None:
+        text = "".join(data.itertext()).strip()
+        if not text:
+            response.record_errors.append(RecordError(position, "empty recordData"))
+            return
+        try:
+            payload = _string_payload(text)
+        except (etree.XMLSyntaxError, ValueError) as exc:
+            response.record_errors.append(RecordError(position, f"malformed record XML: {exc}"))
+            return
+    if _local(payload) == "diagnostic" and (etree.QName(payload).namespace in DIAG_NAMESPACES
+                                             or "diagnostic" in (schema or "")):
+        response.record_errors.append(RecordError(position, str(_diagnostic(payload))))
+        return
+    response.records.append(SRURecord(schema_name(schema, payload), payload, position))
+
+
+def _root(content: bytes):
+    try:
+        root = etree.fromstring(content, PARSER)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise PartnerError(f"malformed SRU response: {exc}") from None
+    if _local(root) == "Envelope":  # SRW (SOAP)
+        body = _child(root, "Body")
+        root = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
+        if root is None:
+            raise PartnerError("malformed SRU response: empty SOAP envelope")
+    return root
+
+
+def _diagnostics_in(content: bytes) -> list[Diagnostic]:
+    """Diagnostics in a body that may or may not be SRU (used for HTTP error answers)."""
+    try:
+        root = _root(content)
+    except PartnerError:
+        return []
+    if _local(root) == "diagnostics":
+        return [_diagnostic(d) for d in _children(root, "diagnostic")]
+    holder = _child(root, "diagnostics")
+    return [_diagnostic(d) for d in _children(holder, "diagnostic")] if holder is not None else []
+
+
+def parse_response(content: bytes, *, native_query: str | None = None) -> SearchRetrieveResponse:
+    """Parse a searchRetrieveResponse (1.x or 2.0 namespace, or none); raises PartnerError
+    subclasses for malformed XML and for fatal diagnostics."""
+    try:
+        root = _root(content)
+        name = _local(root)
+        if name == "diagnostics":  # some servers answer a bad request with a bare diagnostics list
+            diagnostics = [_diagnostic(d) for d in _children(root, "diagnostic")]
+            if not diagnostics:
+                raise PartnerError("malformed SRU response: empty diagnostics")
+            raise diagnostic_error(diagnostics)
+        if name != "searchRetrieveResponse":
+            raise PartnerError(f"malformed SRU response: root element is <{name}>, not searchRetrieveResponse")
+        sru2 = etree.QName(root).namespace == SRU2_NS
+        response = SearchRetrieveResponse(number_of_records=0, version=_text(root, "version") or
+                                          ("2.0" if sru2 else None))
+        holder = _child(root, "diagnostics")
+        if holder is not None:
+            response.diagnostics = [_diagnostic(d) for d in _children(holder, "diagnostic")]
+        records = _child(root, "records")
+        record_elements = _children(records, "record") if records is not None else []
+        if response.diagnostics and not record_elements:
+            raise diagnostic_error(response.diagnostics)
+        for el in record_elements:
+            _record(el, response)
+        number = _int(root, "numberOfRecords")
+        response.number_of_records = number if number is not None else len(record_elements)
+        response.next_record_position = _int(root, "nextRecordPosition")
+        return response
+    except PartnerError as exc:
+        exc.native_query = native_query
+        raise
