@@ -1,21 +1,7 @@
-"""federator.protocols.sru against a real SRU server (YAZ's yaz-ztest), and faults via MockTransport.
-
-yaz-ztest (Debian package `yaz`) answers SRU 1.1, 1.2 and 2.0 over HTTP. It is started here with
-a GFS configuration that converts CQL to RPN through a small CQL-to-PQF mapping, so it returns
-its real diagnostics for unsupported indexes (1/16), relations (1/19), relation modifiers (1/20),
-boolean modifiers (1/46) and syntax errors (1/10). Its hit count is the leading number of the
-first term ("dc.title = 5" finds 5 records); its records are YAZ's built-in MARC test records,
-served as MARCXML. With YAZ_ZTEST_XML_FETCH it serves XML files for other schemas (dc here).
-"""
+"""federator.protocols.sru against a real SRU server (YAZ's yaz-ztest, fixture `sru_ztest` in
+conftest.py, which describes what it answers), and faults via httpx.MockTransport."""
 
 from __future__ import annotations
-
-import os
-import shutil
-import socket
-import subprocess
-import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -31,81 +17,6 @@ from federator.protocols.sru import (
 )
 
 MARC_NS = "{http://www.loc.gov/MARC21/slim}"
-
-CQL2PQF = """\
-set.cql = info:srw/cql-context-set/1/cql-v1.2
-set.dc = info:srw/cql-context-set/1/dc-v1.1
-set.bath = http://zing.z3950.org/cql/bath/2.0/
-set = info:srw/cql-context-set/1/dc-v1.1
-index.cql.serverChoice = 1=1016
-index.dc.title = 1=4
-index.dc.creator = 1=1003
-index.dc.subject = 1=21
-index.dc.date = 1=31
-relation.< = 2=1
-relation.le = 2=2
-relation.eq = 2=3
-relation.ge = 2=4
-relation.> = 2=5
-relation.all = 4=6
-relation.any = 4=105
-relation.scr = 2=3
-position.any = 3=3 6=1
-structure.* = 4=1
-truncation.right = 5=1
-truncation.none = 5=100
-always = 6=1
-"""
-
-# What yaz-ztest serves for recordSchema=dc (via YAZ_ZTEST_XML_FETCH): an SRU DC record.
-DC_RECORD = """\
-<srw_dc:dc xmlns:srw_dc="info:srw/schema/1/dc-schema" xmlns:dc="http://purl.org/dc/elements/1.1/">
-  <dc:title>Laskar pelangi</dc:title><dc:creator>Hirata, Andrea</dc:creator><dc:date>2005</dc:date>
-</srw_dc:dc>
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def ztest(tmp_path_factory) -> str:
-    """Base URL of a yaz-ztest SRU server on a free loopback port."""
-    exe = shutil.which("yaz-ztest")
-    if exe is None:
-        pytest.fail("yaz-ztest not found: install the Debian package 'yaz'")
-    work: Path = tmp_path_factory.mktemp("ztest")
-    (work / "cql2pqf.properties").write_text(CQL2PQF)
-    for position in (1, 2):
-        (work / f"rec-dc.{position}.xml").write_text(DC_RECORD)
-    port = _free_port()
-    (work / "gfs.xml").write_text(
-        f"""<yazgfs><listen id="l">tcp:127.0.0.1:{port}</listen>
-        <server id="s" listenref="l"><cql2rpn>{work / 'cql2pqf.properties'}</cql2rpn></server></yazgfs>""")
-    env = {**os.environ, "YAZ_ZTEST_XML_FETCH": f"{work}/rec-"}
-    proc = subprocess.Popen([exe, "-S", "-f", str(work / "gfs.xml"), "-l", str(work / "ztest.log")],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"yaz-ztest did not start: {(work / 'ztest.log').read_text(errors='replace')}")
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/Default"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture
@@ -156,8 +67,8 @@ def test_get_and_post_requests():
 
 
 @pytest.mark.parametrize("version", ["1.1", "1.2", "2.0"])
-async def test_search_retrieve_versions(ztest, http, version):
-    result = await search_retrieve(http, ztest, "dc.title = 5", version=version, maximum_records=3)
+async def test_search_retrieve_versions(sru_ztest, http, version):
+    result = await search_retrieve(http, sru_ztest, "dc.title = 5", version=version, maximum_records=3)
     assert result.version == version
     assert result.number_of_records == 5
     assert [r.position for r in result.records] == [1, 2, 3]
@@ -168,28 +79,28 @@ async def test_search_retrieve_versions(ztest, http, version):
     assert result.diagnostics == [] and result.record_errors == []
 
 
-async def test_post(ztest, http):
-    result = await search_retrieve(http, ztest, "dc.creator all \"2 smith\"", method="POST", maximum_records=5)
+async def test_post(sru_ztest, http):
+    result = await search_retrieve(http, sru_ztest, "dc.creator all \"2 smith\"", method="POST", maximum_records=5)
     assert result.number_of_records == 2
     assert len(result.records) == 2
 
 
-async def test_paging(ztest, http):
-    result = await search_retrieve(http, ztest, "5", start_record=4, maximum_records=10)
+async def test_paging(sru_ztest, http):
+    result = await search_retrieve(http, sru_ztest, "5", start_record=4, maximum_records=10)
     assert result.number_of_records == 5
     assert [r.position for r in result.records] == [4, 5]
 
 
-async def test_count_only_and_zero_hits(ztest, http):
-    counted = await search_retrieve(http, ztest, "dc.title = 7", maximum_records=0)
+async def test_count_only_and_zero_hits(sru_ztest, http):
+    counted = await search_retrieve(http, sru_ztest, "dc.title = 7", maximum_records=0)
     assert (counted.number_of_records, counted.records) == (7, [])
-    none = await search_retrieve(http, ztest, "dc.title = 0")
+    none = await search_retrieve(http, sru_ztest, "dc.title = 0")
     assert (none.number_of_records, none.records, none.diagnostics) == (0, [], [])
 
 
 @pytest.mark.parametrize("version", ["1.1", "1.2"])
-async def test_record_packing_string(ztest, http, version):
-    body = await raw(http, ztest, version=version, operation="searchRetrieve", query="3", maximumRecords="2",
+async def test_record_packing_string(sru_ztest, http, version):
+    body = await raw(http, sru_ztest, version=version, operation="searchRetrieve", query="3", maximumRecords="2",
                      recordPacking="string")
     assert b"&lt;record" in body  # the record really is escaped text
     result = parse_response(body)
@@ -199,17 +110,17 @@ async def test_record_packing_string(ztest, http, version):
     assert result.records[0].data.find(f"{MARC_NS}leader").text.startswith("00366nam")
 
 
-async def test_record_xml_escaping_string_sru2(ztest, http):
-    body = await raw(http, ztest, version="2.0", queryType="cql", query="3", maximumRecords="1",
+async def test_record_xml_escaping_string_sru2(sru_ztest, http):
+    body = await raw(http, sru_ztest, version="2.0", queryType="cql", query="3", maximumRecords="1",
                      recordXMLEscaping="string")
     assert b"search-ws/sruResponse" in body and b"&lt;record" in body
     result = parse_response(body)
     assert result.records[0].data.tag == f"{MARC_NS}record"
 
 
-async def test_schema_from_payload_namespace(ztest, http):
+async def test_schema_from_payload_namespace(sru_ztest, http):
     # yaz-ztest labels every record marcxml-1.1; the payload's namespace says what it is
-    result = await search_retrieve(http, ztest, "3", record_schema="dc", maximum_records=3)
+    result = await search_retrieve(http, sru_ztest, "3", record_schema="dc", maximum_records=3)
     assert [r.schema for r in result.records] == ["dc", "dc"]
     assert result.records[0].data.findtext("{http://purl.org/dc/elements/1.1/}title") == "Laskar pelangi"
     # position 3 has no file: a surrogate diagnostic, reported per record, not fatal
@@ -218,8 +129,8 @@ async def test_schema_from_payload_namespace(ztest, http):
     assert "info:srw/diagnostic/1/63" in result.record_errors[0].message
 
 
-async def test_surrogate_diagnostics_only(ztest, http):
-    result = await search_retrieve(http, ztest, "5", record_schema="nope", maximum_records=2)
+async def test_surrogate_diagnostics_only(sru_ztest, http):
+    result = await search_retrieve(http, sru_ztest, "5", record_schema="nope", maximum_records=2)
     assert result.number_of_records == 5
     assert result.records == []
     assert [e.position for e in result.record_errors] == [1, 2]
@@ -235,9 +146,9 @@ async def test_surrogate_diagnostics_only(ztest, http):
         ("3 and/x 4", 46, "Unsupported boolean modifier"),
     ],
 )
-async def test_unsupported_diagnostics(ztest, http, version, query, number, meaning):
+async def test_unsupported_diagnostics(sru_ztest, http, version, query, number, meaning):
     with pytest.raises(PartnerUnsupported) as info:
-        await search_retrieve(http, ztest, query, version=version)
+        await search_retrieve(http, sru_ztest, query, version=version)
     err = info.value
     assert err.status == "unsupported"
     assert err.uri == f"info:srw/diagnostic/1/{number}"
@@ -245,9 +156,9 @@ async def test_unsupported_diagnostics(ztest, http, version, query, number, mean
     assert err.native_query == query
 
 
-async def test_syntax_error_diagnostic(ztest, http):
+async def test_syntax_error_diagnostic(sru_ztest, http):
     with pytest.raises(PartnerDiagnostic) as info:
-        await search_retrieve(http, ztest, "dc.title = (foo")
+        await search_retrieve(http, sru_ztest, "dc.title = (foo")
     assert not isinstance(info.value, PartnerUnsupported)
     assert info.value.uri == "info:srw/diagnostic/1/10"
     assert "Query syntax error" in info.value.message
@@ -255,16 +166,16 @@ async def test_syntax_error_diagnostic(ztest, http):
 
 
 @pytest.mark.parametrize("version", ["1.2", "2.0"])
-async def test_first_record_out_of_range_is_fatal(ztest, http, version):
+async def test_first_record_out_of_range_is_fatal(sru_ztest, http, version):
     with pytest.raises(PartnerDiagnostic) as info:
-        await search_retrieve(http, ztest, "3", version=version, start_record=10)
+        await search_retrieve(http, sru_ztest, "3", version=version, start_record=10)
     assert info.value.uri == "info:srw/diagnostic/1/61"
     assert "First record position out of range" in info.value.message
 
 
-async def test_http_error_status_from_real_server(ztest, http):
+async def test_http_error_status_from_real_server(sru_ztest, http):
     with pytest.raises(PartnerError) as info:
-        await search_retrieve(http, ztest.rsplit("/", 1)[0] + "/NoSuchDatabase", "3")
+        await search_retrieve(http, sru_ztest.rsplit("/", 1)[0] + "/NoSuchDatabase", "3")
     assert "404" in info.value.message
     assert info.value.http_status == 404
 
@@ -305,8 +216,8 @@ async def test_diagnostic_in_http_200_without_records_is_fatal_not_zero_hits():
     assert info.value.message == "SRU diagnostic info:srw/diagnostic/1/3 (Authentication error): bad password"
 
 
-async def test_truncated_response(ztest, http):
-    body = await raw(http, ztest, version="1.2", operation="searchRetrieve", query="3", maximumRecords="3")
+async def test_truncated_response(sru_ztest, http):
+    body = await raw(http, sru_ztest, version="1.2", operation="searchRetrieve", query="3", maximumRecords="3")
     async with mock_client(lambda request: httpx.Response(200, content=body[: len(body) // 2])) as client:
         with pytest.raises(PartnerError, match="malformed SRU response"):
             await search_retrieve(client, "http://sru.example/db", "x")
