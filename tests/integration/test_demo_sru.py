@@ -3,6 +3,8 @@ validated against the official SRU 1.x / 2.0 and MARCXML schemas (tests/fixtures
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -328,3 +330,23 @@ def test_responses_are_fast(server):
     for _ in range(5):
         sru(server, "pusnas-demo", **params)
     assert (time.perf_counter() - started) / 5 < 0.1
+
+
+# --- an independent client: YAZ's zoomsh -----------------------------------------------------------
+
+@pytest.mark.skipif(shutil.which("zoomsh") is None, reason="zoomsh (Debian package yaz) is not installed")
+@pytest.mark.parametrize("version", ["1.1", "1.2", "2.0"])
+def test_yaz_zoomsh_can_search_and_read_diagnostics(server, version):
+    url = f"{server.base_url}".rstrip("/")
+    run = subprocess.run(
+        ["zoomsh", "-e", "set sru get", f"set sru_version {version}", f"connect {url}/pusnas-demo/sru",
+         "search cql:dc.title=sumbangsih", "show 0 1", "quit"],
+        capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert ": 1 hits" in run.stdout and "Sumbangsih Siauw Giok Tjhan" in run.stdout
+    run = subprocess.run(
+        ["zoomsh", "-e", "set sru get", f"set sru_version {version}", f"connect {url}/sman-semarang/sru",
+         "search cql:dc.subject=sejarah", "quit"],
+        capture_output=True, text=True, timeout=30)
+    assert run.returncode == 1
+    assert "info:srw/diagnostic/1:16" in run.stdout + run.stderr
