@@ -188,6 +188,14 @@ def test_truncation_and_masking(catalogs):
     assert set(search(c, "title = kebud?yaan")) == set(search(c, "title = kebudayaan"))
     assert set(search(c, "title = *budayaan")) > set(search(c, "title = kebudayaan"))  # also "budayaan"
     assert set(search(c, 'title adj "kebudayaan jaw*"')) >= set(search(c, 'title adj "kebudayaan jawa"'))
+    assert len(search(c, "title = *")) == len(c)  # every record has a title
+    assert len(search(c, "dc.subject = *")) < len(c)
+
+
+def test_terms_split_like_indexed_text(catalogs):
+    c = catalogs["pusnas-demo"]
+    assert search(c, 'title adj "HUT-Baperki"') == search(c, "title = sumbangsih")
+    assert search(c, 'title = "(Maret 1963)"') == search(c, "title = sumbangsih")
 
 
 def test_booleans(catalogs):

@@ -28,6 +28,7 @@ number (16 unsupported index, 19 unsupported relation, 20 relation modifier, 27 
 from __future__ import annotations
 
 import bisect
+import datetime
 import hashlib
 import re
 import threading
@@ -44,7 +45,7 @@ from federator.config import DemoCatalog as DemoSettings
 from federator.config import Partner
 from federator.errors import QueryError, UnsupportedIndexError, UnsupportedRelationError
 from federator.query.indexes import CANONICAL
-from federator.query.model import Boolean, Clause, Node, Query
+from federator.query.model import Clause, Node, Query
 from federator.records.model import MaterialType, Record
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -57,7 +58,7 @@ ALL_INDEXES = tuple(CANONICAL)  # any title author subject isbn issn year langua
 _HARMLESS_MODIFIERS = frozenset({"relevant", "ignorecase", "ignoreaccents", "word", "cql.relevant",
                                  "cql.ignorecase", "cql.ignoreaccents", "cql.word", "fuzzy", "cql.fuzzy"})
 _WORD_RE = re.compile(r"[^\W_]+")
-_MASK_WORD_RE = re.compile(r"[^\W_]+|[*?]")
+_NOT_TERM_CHAR_RE = re.compile(r"[^\w*?]|_")
 
 
 class DemoQueryError(QueryError):
@@ -89,14 +90,10 @@ def words(text: str) -> list[str]:
 
 
 def _term_words(term: str) -> list[str]:
-    """Words of a query term, keeping the masking characters * and ? inside words."""
-    term = term.replace("\\*", " ").replace("\\?", " ").replace("^", " ")
-    out: list[str] = []
-    for piece in fold(term).split():
-        tokens = _MASK_WORD_RE.findall(piece)
-        if tokens and any(t not in "*?" for t in tokens):
-            out.append("".join(tokens))
-    return out
+    """Words of a query term, split like indexed text, keeping the masks * and ? inside words."""
+    term = term.replace("\\*", " ").replace("\\?", " ")
+    pieces = _NOT_TERM_CHAR_RE.sub(" ", fold(term)).split()
+    return [piece for piece in pieces if piece.strip("*?")]
 
 
 def _is_masked(word: str) -> bool:
@@ -341,8 +338,7 @@ def _holding_fields(rec: pymarc.Record, *, key: str, n: int, settings: DemoSetti
 
 
 def _date_2026(day_of_year: int) -> str:
-    import datetime as _dt
-    return (_dt.date(2026, 1, 1) + _dt.timedelta(days=day_of_year)).isoformat()
+    return (datetime.date(2026, 1, 1) + datetime.timedelta(days=day_of_year)).isoformat()
 
 
 def _serial_statement(rec: pymarc.Record, key: str, seed: int) -> str:
@@ -535,8 +531,10 @@ class DemoCatalog:
     def _word_clause(self, index: str, relation: str, term: str) -> set[int]:
         wanted = _term_words(term)
         if not wanted:
-            if term.strip() in ("", "*"):
+            if not term.strip():
                 raise DemoQueryError(27, "empty term is not supported", details=term)
+            if set(term.strip()) == {"*"}:  # any value at all
+                return set().union(*self._words[index].values())
             return set()
         if relation == "any":
             out: set[int] = set()
