@@ -46,6 +46,7 @@ class Holding:
     due_date: str | None = None  # ISO date when on loan, if known
     item_id: str | None = None  # barcode or item number
     note: str | None = None  # public note, e.g. serial holdings "Vol. 1 (1990)-"
+    library: str | None = None  # holding library within the partner (852 $a, Koha 952 $a homebranch)
 
 
 @dataclass(slots=True)
@@ -81,6 +82,9 @@ class Record:
     urls: list[str] = field(default_factory=list)
     holdings: list[Holding] = field(default_factory=list)
     raw: bytes | None = None  # the record as received (ISO 2709 or XML), for export and SRU out
+    # Author dates kept out of the display names in `authors`, by name
+    # ({"Brady, Cyrus Townsend": "1861-1920"}): they tell namesakes apart in dedup.
+    author_dates: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
