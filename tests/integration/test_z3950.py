@@ -108,7 +108,7 @@ async def test_paging_through_present(zebra_cluster, zebra_partner):
 
 
 async def test_isbn_search_on_stock_zebra_is_unsupported_with_bib1_114(zebra_partner):
-    conn = connector(zebra_partner, "east")
+    conn = connector(zebra_partner, "north")
     with pytest.raises(PartnerUnsupported) as info:
         await conn.search(parse_cql("bath.isbn=9781565926998"), limit=5)
     assert info.value.status == "unsupported"
@@ -119,6 +119,13 @@ async def test_isbn_search_on_stock_zebra_is_unsupported_with_bib1_114(zebra_par
     with pytest.raises(PartnerUnsupported, match="114"):
         await conn.search(parse_cql("bath.isbn=0415782654"), limit=5)
     assert time.perf_counter() - started < 0.05
+
+
+async def test_isbn_search_where_the_library_indexes_isbn(zebra_partner):
+    fetch = await connector(zebra_partner, "east").search(parse_cql("bath.isbn=1-56592-699-4"), limit=5)
+    assert fetch.native_query == '@attr 1=7 @attr 2=3 @attr 4=2 "1565926994"'
+    assert [r.title for r in fetch.records] == ["Programming the Perl DBI"]
+    assert fetch.records[0].isbns == ["9781565926998"]
 
 
 async def test_date_search_on_stock_zebra_is_unsupported(zebra_partner):

@@ -40,11 +40,13 @@ START_TIMEOUT = 15.0
 
 @dataclass(frozen=True)
 class Catalog:
-    """One partner library: a name, its library code, and which fixture records it holds."""
+    """One partner library: a name, its library code, which fixture records it holds, and
+    indexing rules it adds to Zebra's stock marc21.abs (libraries differ in what they index)."""
 
     name: str
     library: str
     parts: tuple[tuple[str, int, int], ...]  # (fixture file, first, end) record ranges
+    extra_indexing: tuple[str, ...] = ()  # marc21.abs lines, e.g. "melm 020$a ISBN"
 
 
 # Different, overlapping subsets (indexes into the fixture files, see PROVENANCE.md):
@@ -55,8 +57,10 @@ CATALOGS: tuple[Catalog, ...] = (
                                ("marc8.mrc", 0, 3))),
     Catalog("south", "SOUTH", (("loc.mrc", 40, 108), ("koha.mrc", 10, 44))),
     Catalog("east", "EAST", (("loc.mrc", 0, 20), ("loc.mrc", 60, 80), ("loc.mrc", 100, 108),
-                             ("koha.mrc", 0, 12), ("koha.mrc", 40, 44), ("marc8.mrc", 0, 1))),
+                             ("koha.mrc", 0, 12), ("koha.mrc", 40, 44), ("marc8.mrc", 0, 1)),
+            extra_indexing=("melm 020$a ISBN", "melm 022$a ISSN")),  # east can search ISBN/ISSN
 )
+STOCK_MARC21_ABS = Path("/usr/share/idzebra-2.0/tab/marc21.abs")
 
 
 # --- ISO 2709 ------------------------------------------------------------------------------------
@@ -233,9 +237,14 @@ class ZebraCluster:
         home = self.workdir / catalog.name
         (home / "register").mkdir(parents=True, exist_ok=True)
         (home / "tmp").mkdir(exist_ok=True)
+        (home / "profile").mkdir(exist_ok=True)
+        if catalog.extra_indexing:  # the stock rules plus this library's own, found first on profilePath
+            stock = STOCK_MARC21_ABS.read_text()
+            (home / "profile" / "marc21.abs").write_text(stock.rstrip("\n") + "\n" + "\n".join(catalog.extra_indexing) + "\n")
         port = free_port()
         values = {
-            "name": catalog.name, "port": port, "directory": str(home), "config_dir": str(CONFIG),
+            "name": catalog.name, "port": port, "directory": str(home),
+            "config_dir": f"{home / 'profile'}:{CONFIG}",
             "register": str(home / "register"), "tmp": str(home / "tmp"), "module_path": _module_path(),
             "pqf_properties": str(PQF_PROPERTIES), "opac_xsl": str(CONFIG / "marc21-to-opac.xsl"),
             "dc_xsl": str(DC_XSL),
