@@ -1,0 +1,168 @@
+"""MARCXML <-> pymarc.Record, with lxml.
+
+Reading is namespace-tolerant: MARC21 slim, marcxchange or no namespace at all are read by local
+name, since SRU servers differ. Writing always produces MARC21 slim that validates against
+MARC21slim.xsd: leader bytes the schema forbids are repaired, datafields without subfields and
+characters XML cannot carry are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pymarc
+from lxml import etree
+from pymarc import Field, Indicators, Leader, Subfield
+
+from federator.records._text import xml_safe
+
+__all__ = ["MARC21_NS", "element_to_marc", "marc_to_element"]
+
+MARC21_NS = "http://www.loc.gov/MARC21/slim"
+_NSMAP = {None: MARC21_NS}
+_RECORD = f"{{{MARC21_NS}}}record"
+_LEADER = f"{{{MARC21_NS}}}leader"
+_CONTROLFIELD = f"{{{MARC21_NS}}}controlfield"
+_DATAFIELD = f"{{{MARC21_NS}}}datafield"
+_SUBFIELD = f"{{{MARC21_NS}}}subfield"
+_BLANK_LEADER = " " * 24
+
+_new_field = Field.__new__
+_new_tuple = tuple.__new__
+_INDICATORS: dict[tuple[str, str], Indicators] = {}
+
+
+def _local(tag) -> str | None:
+    """Local name of an element tag; None for comments and processing instructions."""
+    if not isinstance(tag, str):
+        return None
+    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
+
+
+def _indicators(ind1: str | None, ind2: str | None) -> Indicators:
+    key = ((ind1 or " ")[:1] or " ", (ind2 or " ")[:1] or " ")
+    found = _INDICATORS.get(key)
+    if found is None:
+        found = _INDICATORS.setdefault(key, Indicators(*key))
+    return found
+
+
+def _find_record(elem):
+    """The marc:record itself, or the first one inside a wrapper (collection, recordData)."""
+    if _local(elem.tag) == "record":
+        return elem
+    for child in elem.iter():
+        if _local(child.tag) == "record":
+            return child
+    return elem
+
+
+def element_to_marc(elem) -> pymarc.Record:
+    """Build a pymarc.Record from a MARCXML <record> element (any namespace, or none).
+
+    Fields are built without pymarc's per-field validation, which costs more than the parse.
+    """
+    elem = _find_record(elem)
+    rec = pymarc.Record()
+    fields = rec.fields
+    leader = None
+    for child in elem:
+        tag = child.tag
+        if tag == _DATAFIELD or (tag != _CONTROLFIELD and _local(tag) == "datafield"):
+            subfields = []
+            for sub in child:
+                code = sub.get("code")
+                if code is None:
+                    continue
+                subfields.append(_new_tuple(Subfield, (code[:1] or " ", sub.text or "")))
+            field = _new_field(Field)
+            field.tag = child.get("tag") or "   "
+            field._indicators = _indicators(child.get("ind1"), child.get("ind2"))
+            field.subfields = subfields
+            field.data = None
+            field.control_field = False
+            fields.append(field)
+        elif tag == _CONTROLFIELD or _local(tag) == "controlfield":
+            field = _new_field(Field)
+            field.tag = child.get("tag") or "   "
+            field._indicators = None
+            field.subfields = []
+            field.data = child.text or ""
+            field.control_field = True
+            fields.append(field)
+        elif tag == _LEADER or _local(tag) == "leader":
+            leader = child.text or ""
+    if leader is not None:
+        leader = (leader + _BLANK_LEADER)[:24] if len(leader) != 24 else leader
+        rec.leader = Leader(leader)
+    return rec
+
+
+# Leader repairs so that the output matches the schema's leader pattern.
+_LEADER_DIGITS = re.compile(r"[0-9 ]")
+_LEADER_ALNUM = re.compile(r"[0-9A-Za-z ]")
+_CONTROL_TAG_RE = re.compile(r"00[1-9A-Za-z]")
+_DATA_TAG_RE = re.compile(r"0[1-9A-Za-z][0-9A-Za-z]|[1-9A-Za-z][0-9A-Za-z]{2}")
+_INDICATOR_OK = frozenset("0123456789abcdefghijklmnopqrstuvwxyz ")
+_CODE_OK = frozenset(
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\"#$%&'()*+,-./:;<=>?{}_^`~[]\\"
+)
+
+
+def _schema_leader(leader: str) -> str:
+    """The leader with bytes MARC21slim.xsd rejects replaced; leader/06 defaults to 'a'."""
+    chars = list((leader + _BLANK_LEADER)[:24])
+    for i in (0, 1, 2, 3, 4, 12, 13, 14, 15, 16):
+        if not _LEADER_DIGITS.fullmatch(chars[i]):
+            chars[i] = " "
+    for i in (5, 7, 8, 9, 17, 18, 19):
+        if not _LEADER_ALNUM.fullmatch(chars[i]):
+            chars[i] = " "
+    if not chars[6].isascii() or not chars[6].isalnum():
+        chars[6] = "a"
+    for i in (10, 11):
+        if chars[i] not in "2 ":
+            chars[i] = "2"
+    if "".join(chars[20:24]) not in ("4500", "    "):
+        chars[20:24] = list("4500")
+    return "".join(chars)
+
+
+def _set_text(node, value: str) -> None:
+    try:
+        node.text = value
+    except ValueError:  # control characters from old MARC
+        node.text = xml_safe(value)
+
+
+def marc_to_element(rec: pymarc.Record):
+    """A MARCXML <record> (MARC21 slim namespace) for rec, valid against MARC21slim.xsd."""
+    root = etree.Element(_RECORD, nsmap=_NSMAP)
+    leader = etree.SubElement(root, _LEADER)
+    leader.text = _schema_leader(str(rec.leader or ""))
+    control = [f for f in rec.fields if f.is_control_field()]
+    data = [f for f in rec.fields if not f.is_control_field()]
+    for field in control:
+        if not _CONTROL_TAG_RE.fullmatch(field.tag or ""):
+            continue
+        node = etree.SubElement(root, _CONTROLFIELD, tag=field.tag)
+        _set_text(node, field.data or "")
+    for field in data:
+        if not _DATA_TAG_RE.fullmatch(field.tag or ""):
+            continue
+        subfields = [(c, v) for c, v in field.subfields if c in _CODE_OK]
+        if not subfields:
+            continue
+        ind1, ind2 = field.indicators or (" ", " ")
+        node = etree.SubElement(
+            root,
+            _DATAFIELD,
+            tag=field.tag,
+            ind1=ind1 if ind1 in _INDICATOR_OK else " ",
+            ind2=ind2 if ind2 in _INDICATOR_OK else " ",
+        )
+        for code, value in subfields:
+            sub = etree.SubElement(node, _SUBFIELD, code=code)
+            _set_text(sub, value or "")
+    return root
+

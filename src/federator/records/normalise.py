@@ -1,0 +1,153 @@
+"""The one entry point connectors call: a partner's record (XML element or ISO 2709 bytes) -> Record.
+
+normalise_xml dispatches on the record schema the partner declared (short names or the usual SRU
+schema URIs); normalise_iso2709 reads one binary MARC record, MARC-8 or UTF-8, and returns None
+for bytes that are not a readable record, so one bad record never fails a whole search.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from collections.abc import Callable, Iterator
+
+import pymarc
+from lxml import etree
+
+from federator.records.marc import normalise_marc
+from federator.records.marcxml import element_to_marc
+from federator.records.model import Record
+
+__all__ = ["UnknownSchema", "iter_iso2709", "normalise_iso2709", "normalise_xml", "schema_name"]
+
+log = logging.getLogger(__name__)
+
+
+class UnknownSchema(ValueError):
+    """The record schema is none of MARCXML, Dublin Core or MODS."""
+
+
+_SCHEMAS = {
+    "marcxml": "marcxml",
+    "marc21": "marcxml",
+    "marc": "marcxml",
+    "usmarc": "marcxml",
+    "marcxchange": "marcxml",
+    "info:srw/schema/1/marcxml-v1.1": "marcxml",
+    "info:srw/schema/1/marcxml-v1.1-light": "marcxml",
+    "http://www.loc.gov/marc21/slim": "marcxml",
+    "info:lc/xmlns/marcxchange-v1": "marcxml",
+    "info:lc/xmlns/marcxchange-v2": "marcxml",
+    "dc": "dc",
+    "oai_dc": "dc",
+    "srw_dc": "dc",
+    "info:srw/schema/1/dc-v1.1": "dc",
+    "info:srw/schema/1/dc-schema": "dc",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://www.openarchives.org/oai/2.0/oai_dc/": "dc",
+    "mods": "mods",
+    "http://www.loc.gov/mods/v3": "mods",
+}
+_MODS_URI_RE = re.compile(r"(?:info:srw/schema/1/mods-v3\.[0-9x]+|mods3?(?:[.-]?v?3\.?[0-9x]*)?)")
+
+
+def schema_name(schema: str) -> str:
+    """"marcxml", "dc" or "mods" for a schema name or URI; UnknownSchema otherwise."""
+    key = (schema or "").strip().lower()
+    found = _SCHEMAS.get(key)
+    if found is None and _MODS_URI_RE.fullmatch(key):
+        found = "mods"
+    if found is None:
+        raise UnknownSchema(f"unsupported record schema: {schema!r}")
+    return found
+
+
+def _marcxml(elem, partner_id: str, raw: bytes | None) -> Record:
+    return normalise_marc(element_to_marc(elem), partner_id, source_format="marcxml", raw=raw)
+
+
+_NORMALISERS: dict[str, Callable[..., Record]] = {
+    "marcxml": _marcxml,
+}
+
+
+def normalise_xml(elem, schema: str, partner_id: str) -> Record:
+    """Normalise one parsed XML record (lxml element) in the given schema; raw keeps its XML."""
+    normaliser = _NORMALISERS.get(schema_name(schema))
+    if normaliser is None:
+        raise UnknownSchema(f"no normaliser yet for record schema {schema!r}")
+    return normaliser(elem, partner_id, etree.tostring(elem, encoding="utf-8"))
+
+
+# ISO 2709 ------------------------------------------------------------------------------------
+
+_RECORD_TERMINATOR = b"\x1d"
+_CP1252 = []
+for _byte in range(256):
+    try:
+        _CP1252.append(bytes([_byte]).decode("cp1252"))
+    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined read as Latin-1
+        _CP1252.append(chr(_byte))
+_CP1252_TABLE = tuple(_CP1252)
+del _CP1252, _byte
+
+
+def _cp1252_for_bad_utf8(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 are read as cp1252 (Latin-1 where undefined)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(_CP1252_TABLE[b] for b in bad), error.end
+
+
+_UTF8_FALLBACK = "federator-cp1252"
+codecs.register_error(_UTF8_FALLBACK, _cp1252_for_bad_utf8)
+
+
+def _read_iso2709(chunk: bytes) -> pymarc.Record | None:
+    try:
+        return pymarc.Record(
+            chunk, to_unicode=True, hide_utf8_warnings=True, utf8_handling=_UTF8_FALLBACK
+        )
+    except UnicodeDecodeError:
+        # A control field (decoded strictly by pymarc) is not UTF-8: read the record as 8-bit.
+        patched = chunk[:9] + b" " + chunk[10:]
+        return pymarc.Record(patched, to_unicode=True, file_encoding="latin-1")
+
+
+def normalise_iso2709(data: bytes, partner_id: str) -> Record | None:
+    """Normalise the first ISO 2709 record in data; None when it is not a readable record.
+
+    Leader/09 'a' means UTF-8 (bytes that are not UTF-8 are read as cp1252); anything else means
+    MARC-8, converted to Unicode. A record whose leader length disagrees with its bytes or that
+    lacks the record terminator is not readable: its directory offsets cannot be trusted.
+    """
+    try:
+        length = int(data[:5])
+    except ValueError:
+        log.debug("ISO 2709 record without a numeric length: %r", data[:24])
+        return None
+    chunk = data[:length]
+    if length < 25 or len(chunk) != length or chunk[-1:] != _RECORD_TERMINATOR:
+        log.debug("ISO 2709 record length or terminator wrong: %r", data[:24])
+        return None
+    try:
+        rec = _read_iso2709(chunk)
+    except Exception as error:  # noqa: BLE001 - remote bytes: any pymarc failure means unreadable
+        log.debug("unreadable ISO 2709 record %r: %r", data[:24], error)
+        return None
+    if rec is None or not rec.fields:
+        return None
+    return normalise_marc(rec, partner_id, source_format="marc21", raw=chunk)
+
+
+def iter_iso2709(data: bytes, partner_id: str) -> Iterator[Record]:
+    """Normalise every record in an ISO 2709 stream, skipping the unreadable ones."""
+    for piece in data.split(_RECORD_TERMINATOR):
+        piece = piece.lstrip(b"\r\n\x00 ")
+        if not piece:
+            continue
+        record = normalise_iso2709(piece + _RECORD_TERMINATOR, partner_id)
+        if record is not None:
+            yield record
