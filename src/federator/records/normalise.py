@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterator
 import pymarc
 from lxml import etree
 
+from federator.records.dc import dc_to_record
 from federator.records.marc import normalise_marc
 from federator.records.marcxml import element_to_marc
 from federator.records.model import Record
+from federator.records.mods import mods_to_record
 
 __all__ = ["UnknownSchema", "iter_iso2709", "normalise_iso2709", "normalise_xml", "schema_name"]
 
@@ -69,14 +71,14 @@ def _marcxml(elem, partner_id: str, raw: bytes | None) -> Record:
 
 _NORMALISERS: dict[str, Callable[..., Record]] = {
     "marcxml": _marcxml,
+    "dc": lambda elem, partner_id, raw: dc_to_record(elem, partner_id, raw=raw),
+    "mods": lambda elem, partner_id, raw: mods_to_record(elem, partner_id, raw=raw),
 }
 
 
 def normalise_xml(elem, schema: str, partner_id: str) -> Record:
     """Normalise one parsed XML record (lxml element) in the given schema; raw keeps its XML."""
-    normaliser = _NORMALISERS.get(schema_name(schema))
-    if normaliser is None:
-        raise UnknownSchema(f"no normaliser yet for record schema {schema!r}")
+    normaliser = _NORMALISERS[schema_name(schema)]
     return normaliser(elem, partner_id, etree.tostring(elem, encoding="utf-8"))
 
 
