@@ -249,3 +249,57 @@ async def test_fifty_concurrent_searches_leak_no_threads_or_fds(zebra_cluster, z
     await asyncio.sleep(0)
     assert threading.active_count() == threads  # ZOOM runs in the event loop: no threads at all
     assert _fds() <= fds  # every connection's socket closed
+
+
+# --- configuration and parsing (no server) ---------------------------------------------------------
+
+
+def test_endpoint_forms():
+    from federator_connectors.z3950 import parse_endpoint
+
+    assert parse_endpoint("z3950.example.org:2100") == ("tcp:z3950.example.org:2100", None)
+    assert parse_endpoint("z3950://lib.example:210/biblios") == ("tcp:lib.example:210", "biblios")
+    assert parse_endpoint("tcp:127.0.0.1:9999") == ("tcp:127.0.0.1:9999", None)
+    assert parse_endpoint("lib.example") == ("tcp:lib.example:210", None)
+    assert parse_endpoint("z3950s://lib.example:211/db") == ("ssl:lib.example:211", "db")
+
+
+def test_record_syntax_and_options_from_the_partner(zebra_partner):
+    from federator.errors import ConfigError
+
+    plain = connector(zebra_partner, "north")
+    assert (plain.zoom_options["preferredRecordSyntax"], plain.zoom_options["elementSetName"],
+            plain.record_type) == ("usmarc", "F", "raw")  # Partner's SRU default (marcxml) not taken
+    xml = connector(zebra_partner, "north", record_schema="marcxml")
+    assert (xml.zoom_options["preferredRecordSyntax"], xml.zoom_options["elementSetName"]) == ("xml", "marcxml")
+    opac = connector(zebra_partner, "north", database="biblios", page_size=25,
+                     options={"opac": True, "charset": "UTF-8"})
+    assert opac.zoom_options["preferredRecordSyntax"] == "opac" and opac.zoom_options["charset"] == "UTF-8"
+    assert opac.zoom_options["databaseName"] == "biblios" and opac.zoom_options["presentChunk"] == 25
+    with pytest.raises(ConfigError, match="record_schema"):
+        connector(zebra_partner, "north", record_schema="mods")
+
+
+def test_opac_holdings_parsing():
+    from lxml import etree
+
+    from federator_connectors.z3950 import opac_holdings
+
+    root = etree.fromstring(b"""<opacRecord><bibliographicRecord/><holdings>
+      <holding><localLocation>Perpustakaan Pusat</localLocation><shelvingLocation>Referensi</shelvingLocation>
+        <callNumber>025.3 SUL k</callNumber><publicNote>Tidak dipinjamkan</publicNote>
+        <circulations>
+          <circulation><availableNow value="1"/><itemId>B001</itemId></circulation>
+          <circulation><availableNow value="0"/><availabilityDate>20310115</availabilityDate><itemId>B002</itemId></circulation>
+          <circulation><availableNow value="0"/><itemId>B003</itemId></circulation>
+        </circulations></holding>
+      <holding><nucCode>ID-JKPN</nucCode><callNumber>Serial 050</callNumber><enumAndChron>Vol. 1 (1990)-</enumAndChron></holding>
+    </holdings></opacRecord>""")
+    holdings = opac_holdings(root, "pusat")
+    assert [(h.item_id, h.availability, h.due_date) for h in holdings] == [
+        ("B001", Availability.AVAILABLE, None), ("B002", Availability.ON_LOAN, "2031-01-15"),
+        ("B003", Availability.UNKNOWN, None), (None, Availability.UNKNOWN, None)]
+    assert {(h.library, h.location, h.call_number) for h in holdings[:3]} == {
+        ("Perpustakaan Pusat", "Referensi", "025.3 SUL k")}
+    assert holdings[0].note == "Tidak dipinjamkan"
+    assert (holdings[3].library, holdings[3].note, holdings[3].partner_id) == ("ID-JKPN", "Vol. 1 (1990)-", "pusat")

@@ -3,7 +3,9 @@
 `ZebraCluster` builds (zebraidx) and starts (zebrasrv) one Zebra server per `Catalog`, each on a
 free 127.0.0.1 port answering Z39.50 and SRU, each loaded with a different, overlapping subset
 of the real records in tests/fixtures/zebra/ (see PROVENANCE.md there) plus synthetic Koha 952
-items naming that library; and a `yaz-ztest` server. Configuration templates live in
+items naming that library (also served as OPAC records with holdings); and a `yaz-ztest` server.
+Indexing is Zebra's stock MARC 21 set (no ISBN, no Bib-1 date 30: diagnostic 114), except that
+"east" also indexes ISBN/ISSN. Configuration templates live in
 tests/zebra/. Every server runs in its own process group under coreutils `timeout` (so even a
 killed test run leaves nothing behind for long) and is stopped with a process-group kill.
 `stop(name)`/`start(name)` take one partner down and up mid-suite; `delay_proxy()` puts a
