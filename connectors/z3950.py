@@ -24,7 +24,7 @@ partner's timeout PartnerTimeout. Sample `config/` entry::
         max_records: 100
         timeout: 8                     # seconds for the whole search (connect, search, present)
         indexes:                       # overrides of the Bib-1 map (canonical -> use attribute)
-          author: 1                    # personal name instead of 1003
+          author: "1"                  # personal name instead of 1003 (a use attribute, quoted)
           title: "1=4 4=1"             # a full attribute list
           isbn: null                   # cannot search ISBNs -> "unsupported"
         relations: ["=", "all", "any", "adj", "<", ">", "<=", ">="]   # omit for all
