@@ -21,7 +21,9 @@ _SEPARATORS = str.maketrans("", "", "- ")
 _ISSN_RE = re.compile(r"(?<![0-9])([0-9]{4})[- ]?([0-9]{3}[0-9Xx])(?![0-9Xx])")
 _LCCN_HYPHEN_SERIAL_RE = re.compile(r"[0-9]{1,6}")
 _LCCN_VALID_RE = re.compile(r"[a-z]{0,3}[0-9]{8}(?:[0-9]{2})?", re.IGNORECASE)
-_OCLC_RE = re.compile(r"\s*(?:\(OCoLC\)\s*)?(?:ocm|ocn|on)?\s*([0-9]+)\s*(?:\s.*)?", re.IGNORECASE | re.DOTALL)
+_OCLC_RE = re.compile(
+    r"\s*(?:\(OCoLC\)\s*)?(?:ocm|ocn|on)?\s*([0-9]+)\s*(?:\s.*)?", re.IGNORECASE | re.DOTALL
+)
 
 
 @lru_cache(maxsize=65536)
@@ -82,7 +84,7 @@ def normalise_lccn(text: str | None) -> str | None:
 
 
 def normalise_oclc(text: str | None) -> str | None:
-    """OCLC number digits without leading zeros from "(OCoLC)ocm00012345", "ocn…", "on…" or digits.
+    """OCLC number, digits without leading zeros, from "(OCoLC)ocm00012345", "ocn…", "on…", digits.
 
     Numbers of other agencies ("(DLC)…", "(Sirsi)…") give None.
     """

@@ -312,9 +312,10 @@ def _koha_biblionumber(by_tag: dict[str, list]) -> str | None:
     if "942" not in by_tag:
         return None
     for field in by_tag.get("999", ()):
-        number = _first_value(field, "c")
-        if number and number.strip().isdigit() and (_first_value(field, "d") or "x").strip().isdigit():
-            return number.strip()
+        number = (_first_value(field, "c") or "").strip()
+        item = (_first_value(field, "d") or "").strip()
+        if number.isdigit() and item.isdigit():
+            return number
     return None
 
 

@@ -46,7 +46,7 @@ class Holding:
     due_date: str | None = None  # ISO date when on loan, if known
     item_id: str | None = None  # barcode or item number
     note: str | None = None  # public note, e.g. serial holdings "Vol. 1 (1990)-"
-    library: str | None = None  # holding library within the partner (852 $a, Koha 952 $a homebranch)
+    library: str | None = None  # library within the partner (852 $a, Koha 952 $a homebranch)
 
 
 @dataclass(slots=True)

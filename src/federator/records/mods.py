@@ -257,7 +257,8 @@ def _material(resource: str | None, manuscript: bool, genres: list[str], issuanc
     if resource == "mixed material" and by_genre is MaterialType.KIT:
         return MaterialType.KIT
     if resource is not None:
-        return _RESOURCE_TYPES.get(resource) or material_from_words([resource]) or MaterialType.OTHER
+        known = _RESOURCE_TYPES.get(resource) or material_from_words([resource])
+        return known or MaterialType.OTHER
     if by_genre is not None:
         return by_genre
     if issns and not isbns:
@@ -310,7 +311,8 @@ def mods_to_record(elem, partner_id: str, *, raw: bytes | None = None) -> Record
                 elif part in ("dateIssued", "dateCreated", "copyrightDate"):
                     found = first_year(node.text)
                     if found:
-                        rank = 0 if node.get("keyDate") == "yes" else 1 if part == "dateIssued" else 2
+                        key = node.get("keyDate") == "yes"
+                        rank = 0 if key else 1 if part == "dateIssued" else 2
                         years.setdefault(rank, found)
                 elif part == "edition":
                     edition = edition or strip_isbd(node.text)

@@ -1,4 +1,4 @@
-"""The one entry point connectors call: a partner's record (XML element or ISO 2709 bytes) -> Record.
+"""The entry point connectors call: a partner's record (XML element or ISO 2709 bytes) -> Record.
 
 normalise_xml dispatches on the record schema the partner declared (short names or the usual SRU
 schema URIs); normalise_iso2709 reads one binary MARC record, MARC-8 or UTF-8, and returns None
@@ -96,7 +96,7 @@ del _CP1252, _byte
 
 
 def _cp1252_for_bad_utf8(error: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: bytes that are not UTF-8 are read as cp1252 (Latin-1 where undefined)."""
+    """Codec error handler: bytes that are not UTF-8 read as cp1252 (Latin-1 where undefined)."""
     if not isinstance(error, UnicodeDecodeError):
         raise error
     bad = error.object[error.start : error.end]
