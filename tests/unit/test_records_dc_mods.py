@@ -176,7 +176,7 @@ def test_dc_identifiers_are_recognised():
     assert record.invalid_isbns == ["ISBN 0131103620"]
     assert record.issns == ["0016-3929"]
     assert record.urls == ["http://www.loc.gov/catdir/toc/fy0610/88005934.html"]
-    assert record.local_id == "http://www.loc.gov/catdir/toc/fy0610/88005934.html"
+    assert record.local_id == "koha:biblionumber:1491800"  # a plain id is preferred to URLs
     assert record.lccn == "88005934"
     assert record.oclc_numbers == ["17650642"]
     assert (record.year, record.language, record.publisher) == (1988, "eng", "Prentice Hall")

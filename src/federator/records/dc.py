@@ -186,7 +186,9 @@ def dc_to_record(elem, partner_id: str, *, raw: bytes | None = None) -> Record:
                 _append(oclc_numbers, value)
             elif kind == "url":
                 _append(urls, value)
-            if kind not in ("isbn", "bad-isbn", "issn"):
+            if kind == "local":  # a plain id is the partner's own; prefer it to lccn/oclc/urls
+                local_ids.insert(sum(1 for i in local_ids if _identifier(i)[0] == "local"), text)
+            elif kind not in ("isbn", "bad-isbn", "issn"):
                 local_ids.append(text)
 
     material = material_from_words(types)
@@ -240,6 +242,7 @@ def record_to_dc(record: Record):
     """An srw_dc:dc element (dc elements in the DC 1.1 namespace) for record."""
     root = etree.Element(f"{{{SRW_DC_NS}}}dc", nsmap=_NSMAP)
     _add(root, "title", record.title)
+    _add(root, "identifier", record.local_id)  # first: the record's own id, read back as local_id
     for author in record.authors:
         dates = record.author_dates.get(author)
         _add(root, "creator", f"{author}, {dates}" if dates else author)
