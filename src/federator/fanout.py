@@ -18,7 +18,7 @@ from federator.config import Partner
 from federator.connector import Connector
 from federator.errors import PartnerError, PartnerTimeout, PartnerUnsupported
 from federator.query.model import Query
-from federator.records.model import Record
+from federator.records.model import Holding, Record
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,11 @@ async def run_partner(partner: Partner, connector: Connector, query: Query, *, l
 
 
 def _finish(st: PartnerStatus, started: float, records: list[Record]) -> PartnerOutcome:
+    # A record in a partner's catalog means the partner holds the title, even when its format
+    # carries no item data (Dublin Core never does): list it with availability unknown.
+    for record in records:
+        if not record.holdings:
+            record.holdings.append(Holding(record.partner_id))
     st.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     return PartnerOutcome(st, records)
 
