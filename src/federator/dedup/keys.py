@@ -1,7 +1,8 @@
 """Matching keys: normalised forms of a record's title, author, edition, part and identifiers.
 
 Computed once per record (`record_keys`) and then compared many times, so everything the
-matcher needs is precomputed here and the pairwise code does no string normalisation.
+matcher needs is precomputed here and the pairwise code does no string normalisation. The
+normalisers are cached: partners send the same titles, names and publishers over and over.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from federator.records.model import MaterialType, Record
 
@@ -20,8 +22,8 @@ LEADING_ARTICLES = frozenset(
     uno una il gli i o os as de het een""".split()
 )
 
-# Words too common to make a block specific; dropped from blocking keys only.
-_STOPWORDS = frozenset(
+# Words that say nothing about which book it is; left out of title comparison and blocking.
+STOPWORDS = frozenset(
     """a an the and or of in on for to with by at from as about into
     le la les l un une des de du et en au aux pour par sur dans
     der die das den dem des ein eine und von zu im mit fur uber auf
@@ -30,11 +32,151 @@ _STOPWORDS = frozenset(
     il gli i o os as e da do dos het een van""".split()
 )
 
-_NON_WORD = re.compile(r"[^\w]+")
-# Apostrophes and romanisation marks (ayn, alif, soft sign) vanish rather than split a word:
-# "Yŏnʼgu" and "Yŏn'gu", "Japan's" and "Japans" must fold alike.
-_APOSTROPHES = re.compile("['\u2018\u2019\u02bb\u02bc\u02be\u02bf\u02b9\u02ba`\u00b4]")
+
+def _fold_tables() -> tuple[bytes, dict[int, str | None]]:
+    """Translation tables for fold: punctuation to space; combining marks and apostrophes out.
+
+    Apostrophes and romanisation marks (ayn, alif, soft sign) vanish rather than split a word:
+    "Yŏnʼgu" and "Yŏn'gu", "Japan's" and "Japans" must fold alike.
+    """
+    ascii_table = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes([32] * 128)
+    table: dict[int, str | None] = {}
+    for c in range(0x20000):  # beyond: CJK extensions and rare scripts, all word characters
+        ch = chr(c)
+        if unicodedata.combining(ch):
+            table[c] = None
+        elif not ch.isalnum():
+            table[c] = " "
+    for ch in "'`\u00b4\u2018\u2019\u02b9\u02ba\u02bb\u02bc\u02be\u02bf":
+        table[ord(ch)] = None
+    return ascii_table, table
+
+
+_ASCII_FOLD, _UNICODE_FOLD = _fold_tables()
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_words(text: str) -> tuple[str, ...]:
+    if text.isascii():
+        return tuple(text.encode().translate(_ASCII_FOLD, b"'`").lower().decode().split())
+    return tuple(unicodedata.normalize("NFKD", text).translate(_UNICODE_FOLD).casefold().split())
+
+
+def fold_words(text: str | None) -> tuple[str, ...]:
+    """The words of `text`: lower case, no diacritics, no punctuation."""
+    return _fold_words(text) if text else ()
+
+
+def fold(text: str | None) -> str:
+    """Lower case, no diacritics, no punctuation, single spaces: the base of every key."""
+    return " ".join(_fold_words(text)) if text else ""
+
+
+def _drop_article(words: tuple[str, ...]) -> tuple[str, ...]:
+    if len(words) > 1 and words[0] in LEADING_ARTICLES:
+        return words[1:]
+    return words
+
+
+def significant_words(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Words that say something (no stop words, no single letters); all words if none do."""
+    out = tuple([w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())])
+    return out or words
+
+
 _SUBTITLE_SPLIT = re.compile(r"\s[:=;/]\s|\s[:=;]|[:=;]\s")
+
+
+def split_title(title: str | None) -> tuple[str, str]:
+    """(title proper, remainder): at the first ` : `, ` = `, ` ; ` or ` / `."""
+    if not title:
+        return "", ""
+    parts = _SUBTITLE_SPLIT.split(title, maxsplit=1)
+    return parts[0], (parts[1] if len(parts) > 1 else "")
+
+
+def title_key(title: str | None) -> str:
+    """The whole title (with remainder) folded, leading article dropped."""
+    return " ".join(_drop_article(fold_words(title)))
+
+
+def title_proper_key(title: str | None) -> str:
+    """The title proper only: partners disagree about subtitles."""
+    return " ".join(_drop_article(fold_words(split_title(title)[0])))
+
+
+@dataclass(frozen=True, slots=True)
+class TitleKeys:
+    key: str  # whole title folded, leading article dropped
+    words: tuple[str, ...]  # significant words of the title proper
+    title_words: tuple[str, ...]  # significant words of the whole title
+    all_words: tuple[str, ...]  # every folded word of the whole title
+    subtitle: bool
+
+
+@lru_cache(maxsize=1 << 15)
+def _proper_words(title: str | None) -> tuple[tuple[str, ...], str]:
+    """(folded words of the title proper without a leading article, the raw remainder)."""
+    proper, rest = split_title(title)
+    return _drop_article(fold_words(proper)), rest
+
+
+@lru_cache(maxsize=1 << 15)
+def _blocking_title_words(title: str | None) -> tuple[str, ...]:
+    return significant_words(_proper_words(title)[0])
+
+
+@lru_cache(maxsize=1 << 15)
+def title_keys(title: str | None) -> TitleKeys:
+    proper_words, rest = _proper_words(title)
+    all_words = proper_words + fold_words(rest)
+    return TitleKeys(
+        key=" ".join(all_words),
+        words=_blocking_title_words(title),
+        title_words=significant_words(all_words),
+        all_words=all_words,
+        subtitle=bool(rest),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NameKeys:
+    surname: str  # folded surname
+    initial: str  # first letter of the forename, "" if none
+    words: frozenset[str]  # every folded word of the name
+
+
+@lru_cache(maxsize=1 << 15)
+def name_keys(name: str | None) -> NameKeys:
+    """Keys of one personal or corporate name, "Surname, Forename" or "Forename Surname"."""
+    if not name:
+        return NameKeys("", "", frozenset())
+    if "," in name:
+        head, tail = name.split(",", 1)
+        sur = fold_words(head)
+        fore = fold_words(tail)
+        initial = fore[0][0] if fore and not fore[0].isdigit() else ""
+        return NameKeys(" ".join(sur), initial, frozenset(sur + fore))
+    words = fold_words(name)
+    if not words:
+        return NameKeys("", "", frozenset())
+    return NameKeys(words[-1], words[0][0] if len(words) > 1 else "", frozenset(words))
+
+
+def surname(name: str | None) -> str:
+    """Folded surname of one name."""
+    return name_keys(name).surname
+
+
+def forename_initial(name: str | None) -> str:
+    """First letter of the forename of one name ("" when the name has none)."""
+    return name_keys(name).initial
+
+
+def author_key(authors: list[str]) -> str:
+    """Surname of the main author (the first listed), diacritics-free."""
+    return name_keys(authors[0]).surname if authors else ""
+
 
 _ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
@@ -46,7 +188,7 @@ _ORDINAL_WORDS = {
 }
 # "2nd ed.", "2. Aufl.", "2e éd.", "Cet. 1", "Cet. ke-2", "Edisi ke-3", "ed. 4", "3a ed."
 _EDITION_NUMBER = re.compile(
-    r"\b(\d{1,3})(?:st|nd|rd|th|e|er|re|eme|a|o|\.)?\s*(?=ed|aufl|edicion|edition|cet|impr|print|rev)"
+    r"\b(\d{1,3})(?:st|nd|rd|th|e|er|re|eme|a|o)?\s*(?=ed|aufl|edicion|edition|cet|impr|print|rev)"
     r"|\b(?:ed|edition|edisi|cet|cetakan|aufl|auflage|edicion|impr|printing)\s*(?:ke\s*)?(\d{1,3})"
     r"(?:st|nd|rd|th|e|er|re|eme|a|o)?\b"
 )
@@ -57,81 +199,6 @@ _REVISED = re.compile(
     r"\b(rev|revised|revisi|revisada|revue|neubearb|ueberarb|uberarb|expanded|enl|enlarged|updated"
     r"|aum|aumentada|augm|augmentee|erw|erweiterte|diperbarui)\b"
 )
-# "v. 2", "vol. 3", "Bd. 4", "jilid 2", "t. 1", "pt. 2": a number after a volume word. Roman
-# numerals only after a whole volume word ("Part II"), never after a one-letter abbreviation.
-_VOLUME = re.compile(
-    r"\b(?:v|vol|volume|pt|part|partie|bd|band|t|tome|tomo|jil|jilid|buku|bk|book|no|nr)\s*(\d{1,4})\b"
-    r"|\b(?:vol|volume|part|partie|band|tome|tomo|jilid|buku|book)\s+([ivxl]{1,6})\b"
-)
-_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
-_ELECTRONIC = re.compile(r"\b(online resource|electronic resource|e-?book|computer file|cd-?rom)\b")
-_PUBLISHER_NOISE = frozenset(
-    """press pub publ publisher publishers publishing publications co company inc ltd llc
-    corp corporation house books book verlag editorial editions editora ediciones pt cv
-    penerbit the and of gmbh ag sa srl group""".split()
-)
-
-
-def fold(text: str | None) -> str:
-    """Lower case, no diacritics, no punctuation, single spaces: the base of every key."""
-    if not text:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = _APOSTROPHES.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)))
-    return " ".join(_NON_WORD.sub(" ", stripped.casefold()).replace("_", " ").split())
-
-
-def _drop_article(words: list[str]) -> list[str]:
-    if len(words) > 1 and words[0] in LEADING_ARTICLES:
-        return words[1:]
-    return words
-
-
-def title_key(title: str | None) -> str:
-    """The whole title (with remainder) folded, leading article dropped."""
-    return " ".join(_drop_article(fold(title).split()))
-
-
-def title_proper_key(title: str | None) -> str:
-    """The title proper only (before ` : `, ` = `, ` ; `): partners disagree about subtitles."""
-    if not title:
-        return ""
-    return title_key(_SUBTITLE_SPLIT.split(title, maxsplit=1)[0])
-
-
-def has_subtitle(title: str | None) -> bool:
-    return bool(title) and len(_SUBTITLE_SPLIT.split(title, maxsplit=1)) > 1  # type: ignore[arg-type]
-
-
-def significant_words(key: str) -> list[str]:
-    """Words of a key that say something (no stop words, no single letters)."""
-    return [w for w in key.split() if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
-
-
-def surname(name: str | None) -> str:
-    """Folded surname of one name, "Surname, Forename" or "Forename Surname"."""
-    if not name:
-        return ""
-    if "," in name:
-        return fold(name.split(",", 1)[0])
-    words = fold(name).split()
-    return words[-1] if words else ""
-
-
-def forename_initial(name: str | None) -> str:
-    """First letter of the forename of one name ("" when the name has none)."""
-    if not name:
-        return ""
-    if "," in name:
-        words = fold(name.split(",", 1)[1]).split()
-        return words[0][0] if words and not words[0].isdigit() else ""
-    words = fold(name).split()
-    return words[0][0] if len(words) > 1 else ""
-
-
-def author_key(authors: list[str]) -> str:
-    """Surname of the main author (the first listed), diacritics-free."""
-    return surname(authors[0]) if authors else ""
 
 
 def edition_number(edition: str | None) -> int | None:
@@ -153,15 +220,41 @@ def is_revised(edition: str | None) -> bool:
     return bool(edition) and _REVISED.search(fold(edition)) is not None
 
 
+@lru_cache(maxsize=1 << 12)
+def _edition_keys(edition: str | None) -> tuple[int | None, bool]:
+    return edition_number(edition), is_revised(edition)
+
+
+# A number after one of these words names a volume: "v. 2", "vol. 3", "Bd. 4", "jilid 2",
+# "t. 1", "pt. 2", "no. 5". Roman numerals count only after a whole word ("Part II").
+_VOLUME_WORDS = frozenset("v vol volume pt part partie bd band t tome tomo jil jilid buku bk book no nr".split())
+_VOLUME_WORDS_ROMAN = frozenset("vol volume part partie band tome tomo jilid buku book".split())
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50}
+
+
 def _roman(s: str) -> int | None:
+    if len(s) > 6 or any(ch not in _ROMAN for ch in s):
+        return None
     total, prev = 0, 0
     for ch in reversed(s):
-        v = _ROMAN.get(ch)
-        if v is None:
-            return None
+        v = _ROMAN[ch]
         total = total - v if v < prev else total + v
         prev = max(prev, v)
     return total
+
+
+def _volume_in(words: tuple[str, ...]) -> int | None:
+    for i in range(len(words) - 1):
+        w = words[i]
+        if w in _VOLUME_WORDS:
+            nxt = words[i + 1]
+            if nxt.isdigit() and len(nxt) <= 4:
+                return int(nxt)
+            if w in _VOLUME_WORDS_ROMAN:
+                n = _roman(nxt)
+                if n is not None:
+                    return n
+    return None
 
 
 def volume_key(part: str | None, title: str | None) -> str:
@@ -170,32 +263,44 @@ def volume_key(part: str | None, title: str | None) -> str:
     A volume number found in `part` (or, failing that, in the title) gives the key "v<n>";
     a named part without a number gives its folded name.
     """
-    for text in (part, title):
-        key = fold(text)
-        if not key:
-            continue
-        m = _VOLUME.search(key)
-        if m:
-            n = int(m.group(1)) if m.group(1) else _roman(m.group(2))
-            if n is not None:
-                return f"v{n}"
-        if text is part:
-            return key
+    if part:
+        words = fold_words(part)
+        n = _volume_in(words) if len(words) > 1 else None
+        if n is None and len(words) == 1:
+            n = int(words[0]) if words[0].isdigit() else _roman(words[0])
+        if n is not None:
+            return f"v{n}"
+        if words:
+            return " ".join(words)
+    if title:
+        n = _volume_in(title_keys(title).all_words)
+        if n is not None:
+            return f"v{n}"
     return ""
+
+
+_PUBLISHER_NOISE = frozenset(
+    """press pub publ publisher publishers publishing publications co company inc ltd llc
+    corp corporation house books book verlag editorial editions editora ediciones pt cv
+    penerbit the and of gmbh ag sa srl group""".split()
+)
 
 
 def publisher_key(publisher: str | None) -> str:
     """Publisher name with the generic words ("Press", "Inc.", "Penerbit") dropped."""
-    return " ".join(w for w in fold(publisher).split() if w not in _PUBLISHER_NOISE)
+    return " ".join(w for w in fold_words(publisher) if w not in _PUBLISHER_NOISE)
+
+
+_ELECTRONIC = re.compile(r"online resource|electronic resource|e-?book|computer file|cd-?rom|dvd-?rom")
 
 
 def is_electronic(rec: Record) -> bool | None:
     """True for an electronic manifestation, False for a known physical one, None if unknown."""
     if rec.material_type is MaterialType.COMPUTER:
         return True
-    desc = fold(rec.physical_description)
+    desc = rec.physical_description
     if desc:
-        return _ELECTRONIC.search(desc) is not None
+        return _ELECTRONIC.search(desc.casefold()) is not None
     return None
 
 
@@ -203,15 +308,12 @@ def is_electronic(rec: Record) -> bool | None:
 class RecordKeys:
     """Everything the matcher compares, computed once per record."""
 
-    key: str  # Record.key
     title: str  # title_key
-    title_proper: str
     subtitle: bool
     words: tuple[str, ...]  # significant words of the title proper
     title_words: tuple[str, ...]  # significant words of the whole title
     author: str  # main author surname
     initial: str  # main author's forename initial ("" if unknown)
-    authors: frozenset[str]  # every author's surname
     author_words: frozenset[str]  # every word of every author name and of the responsibility
     year: int | None
     edition_no: int | None
@@ -225,7 +327,6 @@ class RecordKeys:
     issns: frozenset[str]
     lccn: str
     oclcs: frozenset[str]
-    blocks: tuple[str, ...]  # blocking keys: records sharing one are compared
 
 
 # Title words in the title blocking key: enough to keep generic titles ("Annual report")
@@ -234,50 +335,51 @@ class RecordKeys:
 TITLE_BLOCK_WORDS = 4
 
 
-def record_keys(rec: Record) -> RecordKeys:
-    """Compute all matching keys of one record."""
-    title = title_key(rec.title)
-    proper = title_proper_key(rec.title) or title
-    words = tuple(significant_words(proper)) or tuple(proper.split())
-    title_words = tuple(significant_words(title)) or tuple(title.split())
-    author = author_key(rec.authors)
-    surnames = frozenset(s for s in (surname(a) for a in rec.authors) if s)
-    material = None if rec.material_type is MaterialType.OTHER else rec.material_type
-    isbns = frozenset(rec.isbns)
-    issns = frozenset(rec.issns)
-    oclcs = frozenset(rec.oclc_numbers)
-    lccn = rec.lccn or ""
-    blocks = [f"i:{i}" for i in sorted(isbns)]
-    if lccn:
-        blocks.append(f"l:{lccn}")
-    blocks.extend(f"o:{o}" for o in sorted(oclcs))
-    blocks.extend(f"s:{s}" for s in sorted(issns))
+def blocking_keys(rec: Record) -> tuple[str, ...]:
+    """Keys under which a record is filed for candidate generation: each ISBN-13, the LCCN,
+    each OCLC number and ISSN, the first title words, and main-author surname + first title word."""
+    blocks = [f"i:{i}" for i in rec.isbns]
+    if rec.lccn:
+        blocks.append(f"l:{rec.lccn}")
+    blocks.extend(f"o:{o}" for o in rec.oclc_numbers)
+    blocks.extend(f"s:{s}" for s in rec.issns)
+    words = _blocking_title_words(rec.title)
     if words:
         blocks.append("t:" + " ".join(words[:TITLE_BLOCK_WORDS]))
-        if author:
-            blocks.append(f"a:{author}:{words[0]}")
+        if rec.authors:
+            sur = name_keys(rec.authors[0]).surname
+            if sur:
+                blocks.append(f"a:{sur}:{words[0]}")
+    return tuple(dict.fromkeys(blocks))
+
+
+def record_keys(rec: Record) -> RecordKeys:
+    """Compute all matching keys of one record."""
+    tk = title_keys(rec.title)
+    main = name_keys(rec.authors[0]) if rec.authors else name_keys(None)
+    edition_no, revised = _edition_keys(rec.edition)
+    if len(rec.authors) == 1 and not rec.responsibility:
+        author_words = main.words
+    else:
+        author_words = frozenset().union(*(name_keys(a).words for a in rec.authors), fold_words(rec.responsibility))
     return RecordKeys(
-        key=rec.key,
-        title=title,
-        title_proper=proper,
-        subtitle=has_subtitle(rec.title),
-        words=words,
-        title_words=title_words,
-        author=author,
-        initial=forename_initial(rec.authors[0]) if rec.authors else "",
-        authors=surnames,
-        author_words=frozenset(fold(" ".join([*rec.authors, rec.responsibility or ""])).split()),
+        title=tk.key,
+        subtitle=tk.subtitle,
+        words=tk.words,
+        title_words=tk.title_words,
+        author=main.surname,
+        initial=main.initial,
+        author_words=author_words,
         year=rec.year,
-        edition_no=edition_number(rec.edition),
-        revised=is_revised(rec.edition),
+        edition_no=edition_no,
+        revised=revised,
         has_edition=bool(rec.edition),
         volume=volume_key(rec.part, rec.title),
-        material=material,
+        material=None if rec.material_type is MaterialType.OTHER else rec.material_type,
         electronic=is_electronic(rec),
         publisher=publisher_key(rec.publisher),
-        isbns=isbns,
-        issns=issns,
-        lccn=lccn,
-        oclcs=oclcs,
-        blocks=tuple(blocks),
+        isbns=frozenset(rec.isbns),
+        issns=frozenset(rec.issns),
+        lccn=rec.lccn or "",
+        oclcs=frozenset(rec.oclc_numbers),
     )

@@ -271,7 +271,8 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
     ps = publisher_score(a, b)
     if ps is not None:
         scores["publisher"] = ps
-    same_year = a.year is not None and a.year == b.year
+    # both years unknown counts as the same year only when the publishers agree
+    same_year = a.year == b.year and (a.year is not None or (ps is not None and ps >= PUBLISHER_AGREE))
     if aus is None:
         if (
             ts >= TITLE_NO_AUTHOR_MIN
