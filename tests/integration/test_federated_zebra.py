@@ -14,8 +14,7 @@ from federator.config import SearchSettings, Settings
 from federator.query.cql import parse_cql
 from federator.query.params import query_from_params
 
-service_module = pytest.importorskip("federator.service", reason="federator.service is not importable yet")
-SearchService = service_module.SearchService
+from federator.service import SearchService
 
 PERL_DBI_ISBN = "9781565926998"  # "Programming the Perl DBI": LoC and Koha records on every partner
 
