@@ -487,11 +487,23 @@ def build_merged(mid: str, members: list[Record], evidence: list[MatchEvidence],
     order = [i for i, _ in variants]
     values: dict[str, object] = {}
     provenance: dict[str, FieldSource] = {}
-    for f, how in _CHOSEN.items():
+    if len(variants) == 1:  # every member has the same content: copies of one record
+        rec = members[order[0]]
+        src = FieldSource(member=rec.key, partner_id=rec.partner_id, reason=f"all {len(members)} members agree")
+        for f in _CHOSEN:
+            values[f] = getattr(rec, f)
+        provenance = dict.fromkeys(_CHOSEN, src)
+    for f, how in _CHOSEN.items() if len(variants) > 1 else ():
         candidates = [(i, n, getattr(members[i], f)) for i, n in variants]
         candidates = [c for c in candidates if c[2] not in (None, "", MaterialType.OTHER)]
         if not candidates:
             values[f] = MaterialType.OTHER if f == "material_type" else None
+            continue
+        if len(candidates) == 1:
+            i, n, values[f] = candidates[0]
+            rec = members[i]
+            reason = "only member with a value" if n == 1 else f"all {n} members with a value agree"
+            provenance[f] = FieldSource(member=rec.key, partner_id=rec.partner_id, reason=reason)
             continue
         norm_of: dict[object, object] = {}
         counts: dict[object, int] = {}

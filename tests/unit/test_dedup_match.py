@@ -1,0 +1,226 @@
+"""The pairwise matcher and its keys, on real LoC records (see dedup_fixtures for the source).
+
+Record indexes are 0-based positions in loc_booksall2016_p01_sample10k.mrc; most pairs come from
+../shared/data/marc/silver_isbn_links.csv (records sharing an ISBN-13).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from dedup_fixtures import copy_as, koha_record, loc_record, silver_pairs
+from federator.dedup.keys import (
+    edition_number,
+    fold,
+    record_keys,
+    title_key,
+    title_proper_key,
+    volume_key,
+)
+from federator.dedup.match import match
+from federator.records.model import MaterialType, Record
+
+
+def strip_ids(rec: Record, partner_id: str) -> Record:
+    """The record as a partner with no identifiers in its copy would send it."""
+    return copy_as(rec, partner_id, isbns=[], lccn=None, oclc_numbers=[], issns=[])
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+
+def test_fold_strips_diacritics_punctuation_and_apostrophes():
+    assert fold("Bari︠a︡tinskiĭ, M.") == "bariatinskii m"
+    assert fold("Yŏnʼgu") == fold("Yŏn'gu") == "yongu"
+    assert fold("  Les Misérables ; tome 1 ") == "les miserables tome 1"
+
+
+def test_title_key_drops_one_leading_article_in_several_languages():
+    assert title_key("The sun : the center of the solar system") == "sun the center of the solar system"
+    assert title_key("Les misérables") == "miserables"
+    assert title_key("Die Welt") == "welt"
+    assert title_key("El laberinto") == "laberinto"
+    assert title_key("A") == "a"  # a whole title is never dropped
+    assert title_key("Sosialisasi gender") == "sosialisasi gender"  # Indonesian has no articles
+    assert title_proper_key("The sun : the center of the solar system") == "sun"
+
+
+@pytest.mark.parametrize(
+    "statement, number",
+    [("2nd ed.", 2), ("3rd ed", 3), ("Cet. 1", 1), ("Cet. ke-2", 2), ("Edisi ke-3", 3), ("2. Aufl.", 2),
+     ("2e éd.", 2), ("Ed. 2a", 2), ("First edition", 1), ("Edisi kedua", 2), ("Di 1 ban", 1), ("Rev. ed.", None)],
+)
+def test_edition_numbers(statement, number):
+    assert edition_number(statement) == number
+
+
+def test_volume_keys():
+    assert volume_key("v. 2", None) == "v2"
+    assert volume_key("Jilid 3", None) == "v3"
+    assert volume_key(None, "History of Java. Vol. 2") == "v2"
+    assert volume_key(None, "Part II") == "v2"
+    assert volume_key(None, "Henry V") == ""
+    assert volume_key("From origins to 1700", None) == "from origins to 1700"
+
+
+def test_blocking_keys_hold_identifiers_and_title_author_keys():
+    from federator.dedup.keys import blocking_keys
+
+    keys = blocking_keys(loc_record(76))  # The sun : the center of the solar system / Cole
+    assert "i:9780766015081" in keys
+    assert any(k.startswith("l:") for k in keys)
+    assert "t:sun" in keys
+    assert "a:cole:sun" in keys
+
+
+# -- same edition ------------------------------------------------------------------------------
+
+
+def test_same_isbn_recatalogued_is_the_same_edition():
+    a, b = loc_record(76), loc_record(83, "kb")  # "The sun :" / "The sun- :" by Cole, 2001, one ISBN
+    result = match(a, b)
+    assert (result.level, result.rule) == ("edition", "isbn")
+    assert "9780766015081" in result.explanation
+    assert result.scores["title"] == 100.0
+
+
+def test_copy_without_identifiers_matches_by_title_author_year():
+    a = loc_record(76)
+    result = match(a, strip_ids(a, "slims"))
+    assert (result.level, result.rule) == ("edition", "fuzzy")
+    assert result.scores["author"] == 100.0
+
+
+def test_missing_subtitle_still_matches():
+    a = loc_record(76)
+    b = strip_ids(a, "slims")
+    b.title = "The sun"
+    assert match(a, b).level == "edition"
+
+
+def test_serials_merge_by_issn_and_title():
+    a, b = koha_record(166), koha_record(167, "unpar")  # Acta biológica paranaense, ISSN 0301-2123
+    assert a.material_type is MaterialType.SERIAL
+    result = match(a, b)
+    assert (result.level, result.rule) == ("edition", "issn+title")
+
+
+def test_serial_issn_with_another_title_does_not_merge():
+    a = koha_record(166)
+    b = copy_as(koha_record(172), "unpar", issns=list(a.issns))  # Acta amazonica, given a's ISSN
+    assert match(a, b).level is None
+
+
+# -- traps: shared identifiers that are not the same book ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "i, j",
+    [
+        (286, 349),  # "Japanese economic history" set record vs volume 1 "Japan's economic recovery"
+        (60, 73),  # two books in "Parables in action" under one ISBN
+        (1222, 1223),  # "Classroom manual" vs "Shop manual for ... truck diesel engines", set ISBN
+        (7826, 7828),  # "Red book of threatened fishes/birds of Bangladesh"
+        (154, 155),  # "A little princess" vs "Little women": a paperback ISBN repeated by mistake
+        (1015, 1016),  # "Spanish literature" parts: "Current debates ..." vs "From origins to 1700"
+        (2963, 2959),  # Chinese law series: same surname Liu, different forenames and titles
+    ],
+)
+def test_shared_isbn_of_different_books_never_merges(i, j):
+    result = match(loc_record(i), loc_record(j, "other"))
+    assert result.level is None, result.explanation
+
+
+def test_volumes_of_one_set_are_not_one_edition():
+    a = loc_record(76)
+    v1 = copy_as(a, "p1", part="v. 1")
+    v2 = copy_as(a, "p2", part="v. 2")
+    assert match(v1, v2).level is None
+    assert match(a, v1).level is None  # the set record is not volume 1
+
+
+def test_reissue_years_apart_is_the_same_work_not_edition():
+    result = match(loc_record(1963), loc_record(8590, "b"))  # Stone crusade, 1994 and 1999, one ISBN
+    assert (result.level, result.rule) == ("work", "isbn")
+    assert "1994" in result.explanation
+
+
+def test_different_edition_numbers_are_the_same_work():
+    result = match(loc_record(2115), loc_record(7090, "b"))  # Ley agraria comentada, 5. ed / 6. ed
+    assert result.level == "work"
+    assert "edition 5 vs 6" in result.explanation
+
+
+def test_indonesian_printing_numbers_differ():
+    a = loc_record(2209)  # Sosialisasi gender, Cet. 1
+    assert a.language == "ind"
+    b = strip_ids(a, "perpusnas")
+    b.edition = "Cet. 2"
+    assert match(a, b).level == "work"
+    b.edition = "Cet. 1"
+    assert match(a, b).level == "edition"
+
+
+def test_print_and_electronic_are_the_same_work_only():
+    a = loc_record(76)
+    e = copy_as(a, "digital", material_type=MaterialType.COMPUTER, physical_description="1 online resource")
+    result = match(a, e)
+    assert result.level == "work"
+    assert "computer" in result.explanation
+
+
+def test_same_generic_title_by_different_authors_never_merges():
+    # real LoC records with identical title keys and different authors
+    for i, j in [(722, 1091), (771, 1204), (805, 1911), (1695, 1696), (2155, 3956), (6847, 7135)]:
+        a, b = loc_record(i), loc_record(j, "other")
+        assert title_key(a.title) == title_key(b.title)
+        assert match(a, b).level is None, (a.title, a.authors, b.authors)
+        assert match(strip_ids(a, "x"), strip_ids(b, "y")).level is None
+
+
+def test_editions_of_one_work_by_title_and_author():
+    a, b = loc_record(15), loc_record(9840, "b")  # A short history of monks and monasteries, 1900 / 2d ed 1902
+    result = match(a, b)
+    assert (result.level, result.rule) == ("work", "fuzzy")
+
+
+def test_silver_pairs_with_unrelated_titles_never_match():
+    """Smoke test over all 2,331 LoC-LoC same-ISBN pairs: when the titles share no significant
+    word the pair is never even the same work (sets, series, mistaken ISBNs)."""
+    checked = 0
+    for row in silver_pairs():
+        a, b = loc_record(int(row["index_a"])), loc_record(int(row["index_b"]), "b")
+        ka, kb = record_keys(a), record_keys(b)
+        if set(ka.title_words).isdisjoint(kb.title_words):
+            checked += 1
+            assert match(a, b).level is None, (a.title, b.title)
+    assert checked > 1000
+
+
+def test_match_works_on_title_author_year_publisher_records():
+    """What the DBLP-ACM benchmark has: lower-cased title, "forename surname" authors, venue, year."""
+
+    def paper(pid, title, authors, year, venue):
+        return Record(partner_id=pid, local_id="1", source_format="json", title=title,
+                      authors=authors, year=year, publisher=venue)
+
+    a = paper("dblp", "efficient mining of association rules", ["rakesh agrawal", "ramakrishnan srikant"], 1994, "vldb")
+    b = paper("acm", "efficient mining of association rules", ["r. agrawal", "r. srikant"], 1994, "vldb")
+    c = paper("acm", "efficient mining of sequential patterns", ["rakesh agrawal", "ramakrishnan srikant"], 1995, "icde")
+    assert match(a, b).level == "edition"
+    assert match(a, c).level is None
+
+
+def test_match_is_symmetric_on_real_pairs():
+    for i, j in [(76, 83), (286, 349), (1963, 8590), (2115, 7090), (1222, 1223)]:
+        a, b = loc_record(i), loc_record(j, "b")
+        assert match(a, b).level == match(b, a).level
+
+
+def test_records_without_title_do_not_match():
+    a = loc_record(76)
+    b = strip_ids(a, "x")
+    b = dataclasses.replace(b, title=None)
+    assert match(a, b).level is None
