@@ -10,6 +10,7 @@ records that are about equally relevant.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable
 
 from federator.dedup.keys import STOPWORDS, fold_words, title_key
@@ -35,6 +36,9 @@ B = 0.75
 # score * (1 + HOLDINGS_BOOST * ln(1 + partners)): one partner 1.07, ten partners 1.24. Small
 # enough that a title match held by one partner still beats a subject-only match held by ten.
 HOLDINGS_BOOST = 0.1
+
+# Records sampled for the average field lengths.
+AVERAGE_SAMPLE = 500
 
 SORTS = ("relevance", "title", "author", "year", "year_asc", "holdings")
 
@@ -70,22 +74,18 @@ def query_terms(query: Query) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
-def _field_words(m: MergedRecord) -> dict[str, tuple[str, ...]]:
-    title = fold_words(m.title)
-    if m.part:
-        title += fold_words(m.part)
-    author: tuple[str, ...] = ()
-    for a in m.authors:
-        author += fold_words(a)
-    if m.responsibility:
-        author += fold_words(m.responsibility)
-    subject: tuple[str, ...] = ()
-    for s in m.subjects:
-        subject += fold_words(s)
-    series: tuple[str, ...] = ()
-    for s in m.series:
-        series += fold_words(s)
-    return {"title": title, "author": author, "subject": subject, "publisher": fold_words(m.publisher), "series": series}
+def _field_texts(m: MergedRecord) -> dict[str, list[str]]:
+    return {
+        "title": [m.title, m.part] if m.part else [m.title] if m.title else [],
+        "author": [*m.authors, m.responsibility] if m.responsibility else m.authors,
+        "subject": m.subjects,
+        "publisher": [m.publisher] if m.publisher else [],
+        "series": m.series,
+    }
+
+
+def _lengths(texts: dict[str, list[str]]) -> dict[str, int]:
+    return {f: sum(len(s.split()) for s in v) for f, v in texts.items()}
 
 
 def _count(word: str, words: tuple[str, ...]) -> int:
@@ -98,40 +98,58 @@ def _count(word: str, words: tuple[str, ...]) -> int:
 def relevance(merged: list[MergedRecord], query: Query) -> dict[str, float]:
     """BM25F score of every merged record (by id), holdings boost included."""
     terms = query_terms(query)
-    scores: dict[str, float] = {}
+    scores = dict.fromkeys((m.id for m in merged), 0.0)
     if not terms or not merged:
-        for m in merged:
-            scores[m.id] = 0.0
         return scores
-    texts = [_field_words(m) for m in merged]
-    n = len(texts)
-    avg = {f: (sum(len(t[f]) for t in texts) / n) or 1.0 for f in FIELD_WEIGHTS}
-    # tf~ per term per record, and document frequencies
-    partial: list[list[float]] = []
-    df: list[int] = []
-    for word, fields in terms:
-        row: list[float] = []
-        count = 0
-        for t in texts:
-            tf = 0.0
-            for f in fields:
-                words = t[f]
-                if words:
-                    c = _count(word, words)
-                    if c:
-                        tf += FIELD_WEIGHTS[f] * c / (1.0 - B + B * len(words) / avg[f])
-            row.append(tf)
-            if tf:
-                count += 1
-        partial.append(row)
-        df.append(count)
-    idf = [math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for d in df]
+    n = len(merged)
+    needles = {w.rstrip("*") for w, _ in terms}
+    ascii_needles = all(w.isascii() for w in needles)
+    # records whose text contains a query word at all (a cheap substring test); only these
+    # are tokenised and scored
+    candidates: list[int] = []
     for i, m in enumerate(merged):
-        s = 0.0
-        for j, row in enumerate(partial):
-            tf = row[i]
-            if tf:
-                s += idf[j] * tf / (K1 + tf)
+        hay = "\n".join([m.title or "", m.part or "", *m.authors, m.responsibility or "", *m.subjects,
+                          m.publisher or "", *m.series])
+        if hay.isascii():
+            hay = hay.lower()
+        elif ascii_needles:  # what fold would leave of the Latin letters, quickly
+            hay = unicodedata.normalize("NFKD", hay.casefold()).encode("ascii", "ignore").decode()
+        else:
+            hay = " ".join(fold_words(hay))
+        hay = hay.replace("'", "").replace("`", "")
+        for w in needles:
+            if w in hay:
+                candidates.append(i)
+                break
+    # average field lengths (in raw words) from an evenly spaced sample: a normaliser does
+    # not need every record, and the sample is the same for the same list
+    step = max(1, n // AVERAGE_SAMPLE)
+    sample = [_lengths(_field_texts(m)) for m in merged[::step]]
+    avg = {f: (sum(x[f] for x in sample) / len(sample)) or 1.0 for f in FIELD_WEIGHTS}
+
+    # tf~ (field-weighted, length-normalised term frequency) of each term in each candidate
+    tf: dict[int, list[float]] = {}
+    df = [0] * len(terms)
+    for i in candidates:
+        texts = _field_texts(merged[i])
+        length = _lengths(texts)
+        words = {f: tuple(w for s in v for w in fold_words(s)) for f, v in texts.items()}
+        row = []
+        for j, (word, fields) in enumerate(terms):
+            t = 0.0
+            for f in fields:
+                if words[f]:
+                    c = _count(word, words[f])
+                    if c:
+                        t += FIELD_WEIGHTS[f] * c / (1.0 - B + B * length[f] / avg[f])
+            row.append(t)
+            if t:
+                df[j] += 1
+        tf[i] = row
+    idf = [math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for d in df]
+    for i, row in tf.items():
+        s = sum(idf[j] * t / (K1 + t) for j, t in enumerate(row) if t)
+        m = merged[i]
         scores[m.id] = s * (1.0 + HOLDINGS_BOOST * math.log1p(len(m.partners)))
     return scores
 
