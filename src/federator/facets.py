@@ -8,24 +8,9 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable
-
 from federator.dedup.model import MergedRecord
 
 FACETS = ("partner", "network", "year", "material_type", "language", "author", "subject")
-
-
-def _values(m: MergedRecord, partner_networks: dict[str, list[str]]) -> Iterable[tuple[str, Iterable[str]]]:
-    yield "partner", m.partners
-    networks: set[str] = set()
-    for p in m.partners:
-        networks.update(partner_networks.get(p, ()))
-    yield "network", networks
-    yield "year", (str(m.year),) if m.year is not None else ()
-    yield "material_type", (m.material_type.value,)
-    yield "language", (m.language,) if m.language else ()
-    yield "author", set(m.authors)
-    yield "subject", set(m.subjects)
 
 
 def facets(
@@ -36,10 +21,32 @@ def facets(
     Facets: partner, network (a partner's networks from `partner_networks`; a partner may be in
     several), year, material_type, language, author, subject. Every value is a string.
     """
-    counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    partner: Counter[str] = Counter()
+    network: Counter[str] = Counter()
+    year: Counter[str] = Counter()
+    material: Counter[str] = Counter()
+    language: Counter[str] = Counter()
+    author: Counter[str] = Counter()
+    subject: Counter[str] = Counter()
+    networks_of: dict[tuple[str, ...], set[str]] = {}  # partner set -> union of their networks
     for m in merged:
-        for name, values in _values(m, partner_networks):
-            counters[name].update(values)
+        partners = tuple(m.partners)
+        partner.update(partners)
+        nets = networks_of.get(partners)
+        if nets is None:
+            nets = networks_of[partners] = {n for p in partners for n in partner_networks.get(p, ())}
+        network.update(nets)
+        if m.year is not None:
+            year[str(m.year)] += 1
+        material[m.material_type.value] += 1
+        if m.language:
+            language[m.language] += 1
+        author.update(set(m.authors) if len(m.authors) > 1 else m.authors)
+        subject.update(set(m.subjects) if len(m.subjects) > 1 else m.subjects)
+    counters = {
+        "partner": partner, "network": network, "year": year, "material_type": material,
+        "language": language, "author": author, "subject": subject,
+    }
     return {
         name: heapq.nsmallest(limit, counter.items(), key=lambda kv: (-kv[1], kv[0]))
         for name, counter in counters.items()

@@ -158,6 +158,7 @@ class Clusterer:
         self._ids: dict[str, str] = {}  # root -> merged id
         self._base: dict[str, str] = {}  # root -> preferred id before disambiguation
         self._by_base: dict[str, set[str]] = {}  # preferred id -> roots that prefer it
+        self._dirty_bases: set[str] = set()  # preferred ids that lost a cluster to a merge
         self.comparisons = 0  # pairwise matches run so far (blocking keeps this far below n²/2)
 
     # -- union-find over record keys ---------------------------------------------------------
@@ -315,6 +316,10 @@ class Clusterer:
                     MatchEvidence(key, other, result.rule or "", result.scores, result.explanation)
                 )
                 self._ids.pop(gone, None)
+                gone_base = self._base.pop(gone, None)
+                if gone_base is not None:
+                    self._by_base[gone_base].discard(gone)
+                    self._dirty_bases.add(gone_base)
                 touched.discard(gone)
                 touched.add(root)
                 return
@@ -330,10 +335,7 @@ class Clusterer:
         Returns the roots of unchanged clusters whose id changed because of a new collision.
         """
         base, by_base = self._base, self._by_base
-        for root in list(base):
-            if root not in self._clusters:
-                by_base[base.pop(root)].discard(root)
-        dirty: set[str] = set()
+        dirty, self._dirty_bases = self._dirty_bases, set()
         for root in changed:
             old = base.get(root)
             new = self._base_id(root)

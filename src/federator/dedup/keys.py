@@ -163,9 +163,15 @@ def name_keys(name: str | None) -> NameKeys:
     return NameKeys(words[-1], words[0][0] if len(words) > 1 else "", frozenset(words))
 
 
+@lru_cache(maxsize=1 << 15)
 def surname(name: str | None) -> str:
-    """Folded surname of one name."""
-    return name_keys(name).surname
+    """Folded surname of one name (the part before the comma, else the last word)."""
+    if not name:
+        return ""
+    if "," in name:
+        return " ".join(fold_words(name.split(",", 1)[0]))
+    words = fold_words(name)
+    return words[-1] if words else ""
 
 
 def forename_initial(name: str | None) -> str:
@@ -347,7 +353,7 @@ def blocking_keys(rec: Record) -> tuple[str, ...]:
     if words:
         blocks.append("t:" + " ".join(words[:TITLE_BLOCK_WORDS]))
         if rec.authors:
-            sur = name_keys(rec.authors[0]).surname
+            sur = surname(rec.authors[0])
             if sur:
                 blocks.append(f"a:{sur}:{words[0]}")
     return tuple(dict.fromkeys(blocks))

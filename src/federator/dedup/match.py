@@ -93,7 +93,9 @@ def word_agreement(wa: tuple[str, ...], wb: tuple[str, ...]) -> tuple[float, boo
                 continue
             limit = 1 if len(w) < 8 else 2  # "aglas"/"atlas", not "Austria"/"Australia"
             for v in rest_b:
-                if not v.isdigit() and Levenshtein.distance(w, v, score_cutoff=limit) <= limit:
+                if abs(len(v) - len(w)) > limit or v.isdigit():
+                    continue
+                if Levenshtein.distance(w, v, score_cutoff=limit) <= limit:
                     rest_b.remove(v)
                     matched += 1
                     break
