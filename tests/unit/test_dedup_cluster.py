@@ -7,6 +7,7 @@ import re
 
 from dedup_fixtures import copy_as, koha_record, loc_record, loc_records
 from federator.dedup.cluster import Clusterer, cluster
+from federator.dedup.model import parse_id, split_rec_id
 from federator.dedup.model import MergedRecord
 from federator.records.model import Record
 
@@ -112,6 +113,7 @@ def test_serials_cluster_by_issn():
     assert len(merged) == 2
     m = by_member(merged)[a.key]
     assert m.id == "issn-0301-2123"
+    assert parse_id(m.id) == ("issn", "0301-2123", None)
     assert m.partners == ["koha", "unpar"]
     assert m.evidence[0].rule == "issn+title"
     assert cluster([koha_record(166), koha_record(167, "unpar")])[0][0].id.startswith("lccn-")
@@ -140,7 +142,10 @@ def test_id_prefers_isbn_then_lccn_then_record():
     no_isbn = copy_as(a, "x", isbns=[])
     assert cluster([no_isbn])[0][0].id == f"lccn-{a.lccn}"
     bare = strip_ids(a, "my lib")
-    assert cluster([bare])[0][0].id == "rec-my_20lib-my_20lib-00008729"
+    bare_id = cluster([bare])[0][0].id
+    assert bare_id == "rec-my_20lib~my_20lib-00008729"
+    assert split_rec_id(bare_id) == ("my lib", "my lib-00008729")
+    assert parse_id(bare_id) == ("rec", "my_20lib~my_20lib-00008729", ("my lib", "my lib-00008729"))
     # a cluster keeps its id when another partner's copy joins it
     assert cluster([a, copy_as(a, "ui")])[0][0].id == "isbn-9780766015081"
 
@@ -151,7 +156,8 @@ def test_colliding_ids_are_disambiguated():
     merged, _ = cluster([a, b])
     ids = sorted(m.id for m in merged)
     assert len(set(ids)) == 2
-    assert all(i.startswith("isbn-9780141312026-loc-") for i in ids)
+    assert all(i.startswith("isbn-9780141312026-loc~") for i in ids)
+    assert {parse_id(i) for i in ids} == {("isbn", "9780141312026", ("loc", r.local_id)) for r in (a, b)}
 
 
 def test_incremental_add_returns_changed_clusters_and_equals_batch():

@@ -17,11 +17,10 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from federator.dedup.keys import RecordKeys, blocking_keys, fold, record_keys, title_key
 from federator.dedup.match import ID_YEAR_TOLERANCE, MatchResult, authors_compatible, match_keys
-from federator.dedup.model import FieldSource, MatchEvidence, MergedRecord, Work
+from federator.dedup.model import FieldSource, MatchEvidence, MergedRecord, Work, _escape, member_ref, rec_id
 from federator.records.model import MaterialType, Record
 
 # A title or author block with more records than this is too generic to say anything ("Annual
@@ -359,7 +358,7 @@ class Clusterer:
 
     def _slug(self, root: str) -> str:
         first = self._records[min(self._clusters[root].members)]
-        return f"{quote(first.partner_id, safe='')}-{quote(first.local_id, safe='')}".replace("%", "_")
+        return member_ref(first.partner_id, first.local_id)
 
     def _base_id(self, root: str) -> str:
         members = self._clusters[root].members
@@ -369,14 +368,15 @@ class Clusterer:
             return f"isbn-{min(isbns)}"
         lccns = [r.lccn for r in recs if r.lccn]
         if lccns:
-            return f"lccn-{quote(min(lccns), safe='')}"
+            return f"lccn-{_escape(min(lccns))}"
         oclcs = [o for r in recs for o in r.oclc_numbers]
         if oclcs:
             return f"oclc-{min(oclcs, key=lambda o: (len(o), o))}"
         issns = [i for r in recs for i in r.issns]
         if issns:
             return f"issn-{min(issns)}"
-        return f"rec-{self._slug(root)}"
+        first = self._records[min(self._clusters[root].members)]
+        return rec_id(first.partner_id, first.local_id)
 
     def _group_works(self) -> set[str]:
         """Recompute the work groups over the edition clusters; return roots whose work changed."""

@@ -11,6 +11,67 @@ from dataclasses import dataclass, field
 
 from federator.records.model import Holding, MaterialType, Record
 
+_ID_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
+
+
+def _escape(text: str) -> str:
+    """URL-safe and reversible: letters, digits, "." and "-" stay; every other byte is "_XX"."""
+    return "".join(c if c in _ID_SAFE else "".join(f"_{b:02X}" for b in c.encode()) for c in text)
+
+
+def _unescape(text: str) -> str:
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        if text[i] == "_":
+            out.append(int(text[i + 1 : i + 3], 16))
+            i += 3
+        else:
+            out.extend(text[i].encode())
+            i += 1
+    return out.decode()
+
+
+def member_ref(partner_id: str, local_id: str) -> str:
+    """One partner record, URL-safe: "<partner>~<local id>" (both escaped)."""
+    return f"{_escape(partner_id)}~{_escape(local_id)}"
+
+
+def rec_id(partner_id: str, local_id: str) -> str:
+    """The id of a merged record that has no identifier: its first member's partner and local id."""
+    return f"rec-{member_ref(partner_id, local_id)}"
+
+
+def split_rec_id(record_id: str) -> tuple[str, str]:
+    """(partner_id, local_id) of a "rec-..." id."""
+    partner, sep, local = record_id.removeprefix("rec-").partition("~")
+    if not record_id.startswith("rec-") or not sep:
+        raise ValueError(f"not a rec- id: {record_id!r}")
+    return _unescape(partner), _unescape(local)
+
+
+def parse_id(merged_id: str) -> tuple[str, str, tuple[str, str] | None]:
+    """(kind, value, member) of a merged-record id.
+
+    kind is "isbn", "lccn", "oclc", "issn" or "rec". Ids that would collide within one result
+    (two different books listing one set ISBN) carry their first member:
+    "isbn-9780141312026-loc~00011880" -> ("isbn", "9780141312026", ("loc", "00011880")).
+    """
+    kind, _, rest = merged_id.partition("-")
+    if kind == "rec":
+        return kind, rest, split_rec_id(merged_id)
+    value, sep, ref = rest.partition("-") if kind != "issn" else _split_issn(rest)
+    if not sep:
+        return kind, value, None
+    partner, _, local = ref.partition("~")
+    return kind, value, (_unescape(partner), _unescape(local))
+
+
+def _split_issn(rest: str) -> tuple[str, str, str]:
+    # an ISSN has a hyphen of its own: "0301-2123" or "0301-2123-koha~123"
+    head, sep, tail = rest[:9], rest[9:10], rest[10:]
+    return head, sep, tail
+
 
 @dataclass(slots=True)
 class MatchEvidence:
