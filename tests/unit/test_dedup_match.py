@@ -224,3 +224,27 @@ def test_records_without_title_do_not_match():
     b = strip_ids(a, "x")
     b = dataclasses.replace(b, title=None)
     assert match(a, b).level is None
+
+
+def test_named_editions_of_one_number_are_the_same_work_only():
+    # Politics in America, 4th ed. (2001): the Texas edition, the plain one, the basic version
+    texas, plain, basic = loc_record(451), loc_record(462, "b"), loc_record(1108, "c")
+    assert match(texas, plain).level == "work"
+    assert match(plain, basic).level == "work"
+    assert "texas" in match(texas, plain).explanation
+
+
+def test_edition_statements_that_say_the_same():
+    a = loc_record(76)
+    for x, y in [("2nd ed.", "2nd edition"), ("Louisiana paperback ed.", "Louisiana pbk. ed."), ("Cet. 1", "Cet. ke-1")]:
+        b = strip_ids(a, "x")
+        a2 = copy_as(a, "y", edition=x)
+        b.edition = y
+        assert match(a2, b).level == "edition", (x, y)
+
+
+def test_corporate_authors_are_compared_whole():
+    # the same census report title from two prefectures: "Toyama-ken (Japan)" / "Shiga-ken (Japan)"
+    a, b = loc_record(8971), loc_record(9099, "b")
+    assert title_key(a.title) == title_key(b.title)
+    assert match(a, b).level is None

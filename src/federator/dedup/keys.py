@@ -160,7 +160,25 @@ def name_keys(name: str | None) -> NameKeys:
     words = fold_words(name)
     if not words:
         return NameKeys("", "", frozenset())
+    if is_corporate(name, words):
+        return NameKeys(" ".join(words), "", frozenset(words))
     return NameKeys(words[-1], words[0][0] if len(words) > 1 else "", frozenset(words))
+
+
+_CORPORATE_WORDS = frozenset(
+    """university universitas universidad universite universitat college institute institut
+    instituto department departemen ministry ministerio kementerian direktorat committee council
+    dewan commission society association asosiasi persatuan ikatan bureau office kantor library
+    perpustakaan government congress conference symposium seminar workshop foundation yayasan
+    company corporation inc ltd museum agency badan dinas lembaga pusat center centre""".split()
+)
+_HEADING_PARTS = re.compile(r"\w{3,}\. \w")  # "United States. Congress", not "J. Smith"
+
+
+def is_corporate(name: str, words: tuple[str, ...]) -> bool:
+    """A corporate or jurisdiction heading written without a comma (its key is the whole name,
+    not a last word: "Toyama-ken (Japan)" and "Shiga-ken (Japan)" are different bodies)."""
+    return "(" in name or _HEADING_PARTS.search(name) is not None or not _CORPORATE_WORDS.isdisjoint(words)
 
 
 @lru_cache(maxsize=1 << 15)
@@ -171,7 +189,9 @@ def surname(name: str | None) -> str:
     if "," in name:
         return " ".join(fold_words(name.split(",", 1)[0]))
     words = fold_words(name)
-    return words[-1] if words else ""
+    if not words:
+        return ""
+    return " ".join(words) if is_corporate(name, words) else words[-1]
 
 
 def forename_initial(name: str | None) -> str:
@@ -194,16 +214,17 @@ _ORDINAL_WORDS = {
 }
 # "2nd ed.", "2. Aufl.", "2e éd.", "Cet. 1", "Cet. ke-2", "Edisi ke-3", "ed. 4", "3a ed."
 _EDITION_NUMBER = re.compile(
-    r"\b(\d{1,3})(?:st|nd|rd|th|e|er|re|eme|a|o)?\s*(?=ed|aufl|edicion|edition|cet|impr|print|rev)"
+    r"\b(\d{1,3})(?:st|nd|rd|th|d|e|er|re|eme|a|o|ra)?\s*(?=ed|aufl|edicion|edition|cet|impr|print|rev)"
     r"|\b(?:ed|edition|edisi|cet|cetakan|aufl|auflage|edicion|impr|printing)\s*(?:ke\s*)?(\d{1,3})"
-    r"(?:st|nd|rd|th|e|er|re|eme|a|o)?\b"
+    r"(?:st|nd|rd|th|d|e|er|re|eme|a|o|ra)?\b"
 )
 # Failing the patterns above, a lone number in the statement ("Di 1 ban", "Chap-i 3", "3. nashri").
-_ANY_NUMBER = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th|e|er|re|eme|a|o)?\b")
+_ANY_NUMBER = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th|d|e|er|re|eme|a|o|ra)?\b")
 # Statements that announce a changed text without numbering it.
 _REVISED = re.compile(
     r"\b(rev|revised|revisi|revisada|revue|neubearb|ueberarb|uberarb|expanded|enl|enlarged|updated"
-    r"|aum|aumentada|augm|augmentee|erw|erweiterte|diperbarui)\b"
+    r"|aum|aumentada|augm|augmentee|erw|erweiterte|diperbarui|corr|corrected|improved|new|nouv"
+    r"|nouvelle|neue|nueva|nuova|baru|xiu|ding)\b"
 )
 
 
@@ -226,9 +247,28 @@ def is_revised(edition: str | None) -> bool:
     return bool(edition) and _REVISED.search(fold(edition)) is not None
 
 
+# Words of an edition statement that only say "this is an edition" (or number it); what is
+# left ("Texas", "large paper", "student", "deluxe collector's") tells editions apart.
+_EDITION_NOISE = frozenset(
+    """ed eds edn edition editions edisi cet cetakan aufl auflage edicion edicao edizione ed izd
+    izdanie kiad kiadas wyd wydanie impr impression printing print printed di ban pan ke ye chap
+    nashri nashr pbk th st nd rd d e er re eme a o ra the and of chopan shohan dai han vyd
+    uppl upplaga udg udgave druk oplag opl utg""".split()
+) | frozenset(_ORDINAL_WORDS)
+_NUMBERED = re.compile(r"\d+[a-z]{0,3}")  # "2", "2nd", "2d", "1a", "3e"
+_EDITION_SYNONYMS = {"paperback": "pbk", "hardback": "hbk", "hardcover": "hbk", "revised": "rev",
+                     "enlarged": "enl", "corrected": "corr", "reprinted": "repr", "reprint": "repr"}
+
+
+def edition_words(edition: str | None) -> frozenset[str]:
+    """The distinguishing words of an edition statement (numbers and "ed." left out)."""
+    words = (_EDITION_SYNONYMS.get(w, w) for w in fold_words(edition))
+    return frozenset(w for w in words if w not in _EDITION_NOISE and not _NUMBERED.fullmatch(w))
+
+
 @lru_cache(maxsize=1 << 12)
-def _edition_keys(edition: str | None) -> tuple[int | None, bool]:
-    return edition_number(edition), is_revised(edition)
+def _edition_keys(edition: str | None) -> tuple[int | None, bool, frozenset[str]]:
+    return edition_number(edition), is_revised(edition), edition_words(edition)
 
 
 # A number after one of these words names a volume: "v. 2", "vol. 3", "Bd. 4", "jilid 2",
@@ -325,6 +365,7 @@ class RecordKeys:
     edition_no: int | None
     revised: bool
     has_edition: bool
+    edition_words: frozenset[str]  # distinguishing words of the edition statement
     volume: str
     material: MaterialType | None  # None when unknown (OTHER)
     electronic: bool | None
@@ -363,7 +404,7 @@ def record_keys(rec: Record) -> RecordKeys:
     """Compute all matching keys of one record."""
     tk = title_keys(rec.title)
     main = name_keys(rec.authors[0]) if rec.authors else name_keys(None)
-    edition_no, revised = _edition_keys(rec.edition)
+    edition_no, revised, ed_words = _edition_keys(rec.edition)
     if len(rec.authors) == 1 and not rec.responsibility:
         author_words = main.words
     else:
@@ -380,6 +421,7 @@ def record_keys(rec: Record) -> RecordKeys:
         edition_no=edition_no,
         revised=revised,
         has_edition=bool(rec.edition),
+        edition_words=ed_words,
         volume=volume_key(rec.part, rec.title),
         material=None if rec.material_type is MaterialType.OTHER else rec.material_type,
         electronic=is_electronic(rec),

@@ -158,22 +158,25 @@ def publisher_score(a: RecordKeys, b: RecordKeys) -> float | None:
     return fuzz.token_set_ratio(a.publisher, b.publisher)
 
 
-def edition_conflict(a: RecordKeys, b: RecordKeys, *, strict: bool) -> str | None:
+def edition_conflict(a: RecordKeys, b: RecordKeys, *, vouched: bool = False) -> str | None:
     """Why the edition statements say "different edition", or None.
 
-    strict: a numbered later or revised edition against a record with no edition statement is
-    a conflict too (used when no identifier vouches for the pair).
+    A numbered later or revised edition, or a named one ("Texas ed.", "Large paper edition"),
+    against a record with no edition statement is a conflict too, unless `vouched` (a shared
+    identifier says it is one manifestation and one cataloguer simply left the statement out).
     """
-    if a.edition_no is not None and b.edition_no is not None:
-        if a.edition_no != b.edition_no:
-            return f"edition {a.edition_no} vs {b.edition_no}"
+    if a.edition_no is not None and b.edition_no is not None and a.edition_no != b.edition_no:
+        return f"edition {a.edition_no} vs {b.edition_no}"
+    if a.has_edition and b.has_edition:
+        if a.revised != b.revised:
+            return "revised vs not revised edition"
+        if a.edition_words != b.edition_words:
+            return f"edition statements differ ({' '.join(sorted(a.edition_words ^ b.edition_words))})"
         return None
-    if a.has_edition and b.has_edition and a.revised != b.revised:
-        return "revised vs not revised edition"
-    if strict and a.has_edition != b.has_edition:
+    if a.has_edition != b.has_edition and not vouched:
         one = a if a.has_edition else b
-        if one.revised or (one.edition_no or 1) > 1:
-            return "later edition vs no edition statement"
+        if one.revised or (one.edition_no or 1) > 1 or one.edition_words:
+            return "a later or named edition vs no edition statement"
     return None
 
 
@@ -255,7 +258,7 @@ def _identifier_match(a: RecordKeys, b: RecordKeys, rule: str, shared: str, scor
         return MatchResult("work", rule, scores, f"{head}, but {conflict}")
     if a.year is not None and b.year is not None and abs(a.year - b.year) > ID_YEAR_TOLERANCE:
         return MatchResult("work", rule, scores, f"{head}, but {_fmt_year(a, b)}: a reissue")
-    if conflict := edition_conflict(a, b, strict=True):
+    if conflict := edition_conflict(a, b, vouched=(a.edition_no or 1) == 1 and (b.edition_no or 1) == 1):
         return MatchResult("work", rule, scores, f"{head}, but {conflict}")
     return MatchResult("edition", rule, scores, f"{head}, {_fmt_year(a, b)}, same part and format")
 
@@ -282,7 +285,7 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
             and ps is not None
             and ps >= PUBLISHER_AGREE
             and not format_conflict(a, b)
-            and not edition_conflict(a, b, strict=True)
+            and not edition_conflict(a, b)
         ):
             return MatchResult(
                 "edition", "fuzzy", scores,
@@ -299,7 +302,7 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
         reasons.append(f"title only {ts:.0f}")
     if not same_year:
         reasons.append(_fmt_year(a, b))
-    if conflict := edition_conflict(a, b, strict=True):
+    if conflict := edition_conflict(a, b):
         reasons.append(conflict)
     if conflict := format_conflict(a, b):
         reasons.append(conflict)
