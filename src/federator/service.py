@@ -19,7 +19,7 @@ import httpx
 from federator.config import Partner, Settings
 from federator.connector import Connector, connector_class
 from federator.dedup.cluster import cluster
-from federator.dedup.model import MergedRecord, Work
+from federator.dedup.model import MergedRecord, Work, parse_id
 from federator.errors import FederatorError, QueryError
 from federator.facets import facets as compute_facets
 from federator.fanout import ERROR, PartnerOutcome, PartnerStatus, fan_out
@@ -227,35 +227,37 @@ class SearchService:
             found = result.find(record_id)
             if found is not None:
                 return found, result.statuses
-        query, partner_ids = query_for_record_id(record_id)
-        partners = self.select(partner_ids)
-        result = await self.search(query, partners)
+        query, partner_ids, member = query_for_record_id(record_id)
+        result = await self.search(query, self.select(partner_ids))
         found = result.find(record_id)
-        if found is None:  # members changed since the id was made: match on the identifier
-            found = next((m for m in result.merged if _holds_identifier(m, query)), None)
+        if found is None:  # the members changed since the id was made: match what it names
+            found = next((m for m in result.merged if _names(m, query, member)), None)
         return found, result.statuses
 
 
-def query_for_record_id(record_id: str) -> tuple[Query, list[str] | None]:
-    """The search that finds a record again from its id (see federator.dedup.model ids)."""
-    kind, _, value = record_id.partition("-")
-    if not value:
-        raise RecordIdError(f"malformed record id {record_id!r}")
-    if kind in ("isbn", "issn", "lccn", "oclc"):
-        return Query(Clause(kind, "=", value), text=f"{kind} = \"{value}\""), None
-    if kind == "rec":
-        from federator.dedup.model import split_rec_id
-        partner_id, local_id = split_rec_id(record_id)
-        return Query(Clause("id", "=", local_id), text=f"id = \"{local_id}\""), [partner_id]
+def query_for_record_id(record_id: str) -> tuple[Query, list[str] | None, tuple[str, str] | None]:
+    """The search that finds a merged record again from its id (ids: federator.dedup.model):
+    (query, the partners to ask or None for all, the member the id names or None)."""
+    try:
+        kind, value, member = parse_id(record_id)
+    except ValueError as exc:
+        raise RecordIdError(f"malformed record id {record_id!r}") from exc
+    if kind in ("isbn", "issn", "lccn", "oclc") and value:
+        return Query(Clause(kind, "=", value), text=f'{kind} = "{value}"'), None, member
+    if kind == "rec" and member is not None:
+        partner_id, local_id = member
+        return Query(Clause("id", "=", local_id), text=f'id = "{local_id}"'), [partner_id], member
     raise RecordIdError(f"malformed record id {record_id!r}")
 
 
-def _holds_identifier(merged: MergedRecord, query: Query) -> bool:
+def _names(merged: MergedRecord, query: Query, member: tuple[str, str] | None) -> bool:
+    """Whether `merged` is the record an id names: its member, else its identifier."""
+    if member is not None:
+        return any((r.partner_id, r.local_id) == member for r in merged.members)
     clause = query.root
     assert isinstance(clause, Clause)
-    for member in merged.members:
-        values = {"isbn": member.isbns, "issn": member.issns, "lccn": [member.lccn],
-                  "oclc": member.oclc_numbers, "id": [member.local_id]}.get(clause.index, [])
+    for r in merged.members:
+        values = {"isbn": r.isbns, "issn": r.issns, "lccn": [r.lccn], "oclc": r.oclc_numbers}[clause.index]
         if clause.term in values:
             return True
     return False

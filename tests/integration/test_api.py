@@ -199,3 +199,12 @@ def test_slow_partner_times_out_at_the_deadline(settings):
     assert statuses["hanging-library"]["status"] == "timeout"
     assert body["records"]
     assert 1.9 <= elapsed < 2.0 + 1.0
+
+
+def test_record_without_identifiers_resolves_through_its_partner(gateway, settings):
+    body = _search(gateway, q="sound", page_size=100)  # sound recordings rarely carry identifiers
+    record = next(r for r in body["records"] if r["id"].startswith("rec-"))
+    with serve_app(factory=lambda url: create_app(settings, gateway_url=url)) as base:
+        again = httpx.get(f"{base}/records/{record['id']}", timeout=30)
+    assert again.status_code == 200, again.text
+    assert again.json()["title"] == record["title"]
