@@ -21,7 +21,7 @@ from federator.records.marcxml import element_to_marc
 from federator.records.model import Record
 from federator.records.mods import mods_to_record
 
-__all__ = ["UnknownSchema", "iter_iso2709", "normalise_iso2709", "normalise_xml", "schema_name"]
+__all__ = ["UnknownSchema", "iter_iso2709", "normalise_iso2709", "normalise_xml", "read_marc", "schema_name"]
 
 log = logging.getLogger(__name__)
 
@@ -153,3 +153,30 @@ def iter_iso2709(data: bytes, partner_id: str) -> Iterator[Record]:
         record = normalise_iso2709(piece + _RECORD_TERMINATOR, partner_id)
         if record is not None:
             yield record
+
+
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+def read_marc(raw: bytes) -> pymarc.Record | None:
+    """The MARC record in a Record.raw (ISO 2709 or MARCXML, as received), read the way the
+    normalisers read it; None when the bytes are neither (DC, MODS) or unreadable."""
+    head = raw.lstrip()[:1]
+    if head == b"<":
+        try:
+            elem = etree.fromstring(raw, _XML_PARSER)
+        except (etree.XMLSyntaxError, ValueError):
+            return None
+        local = etree.QName(elem).localname if isinstance(elem.tag, str) else ""
+        if local not in ("record", "collection"):
+            return None
+        rec = element_to_marc(elem)
+        return rec if rec.fields else None
+    if not head.isdigit():
+        return None
+    try:
+        rec = _read_iso2709(raw)
+    except Exception:  # noqa: BLE001 - remote bytes: any pymarc failure means unreadable
+        return None
+    return rec if rec is not None and rec.fields else None
+
