@@ -21,30 +21,13 @@ if str(ROOT) not in sys.path:  # tests.support is a plain package beside the tes
 from federator.config import PROJECT_CONFIG, load_settings  # noqa: E402
 from federator.demo.sru_app import create_demo_app  # noqa: E402
 from tests.support.servers import serve_app  # noqa: E402
-
-SCHEMAS = ROOT / "tests" / "fixtures" / "schemas"
-SRU1 = "http://www.loc.gov/zing/srw/"
-SRU2 = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
-DIAG1 = "http://www.loc.gov/zing/srw/diagnostic/"
-DIAG2 = "http://docs.oasis-open.org/ns/search-ws/diagnostic"
-MARC = "http://www.loc.gov/MARC21/slim"
-ZEEREX = "http://explain.z3950.org/dtd/2.0/"
-DC = "http://purl.org/dc/elements/1.1/"
-MODS = "http://www.loc.gov/mods/v3"
-
-
-def _schema(path: str) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SCHEMAS / path)))
+from tests.support.sru_checks import (  # noqa: E402
+    DC, MARC, MODS, SRU1, SRU2, ZEEREX, diagnostics, hits, load_schemas, ns_of, records, text, validate)
 
 
 @pytest.fixture(scope="module")
 def xsd():
-    return {
-        "1.x": _schema("sru1.x/srw-types-relaxed-xQuery.xsd"),
-        "1.1-strict": _schema("sru1.x/srw-types.xsd"),
-        "2.0": _schema("sru2.0/sruResponse.xsd"),
-        "marcxml": _schema("marcxml/MARC21slim.xsd"),
-    }
+    return load_schemas()
 
 
 @pytest.fixture(scope="module")
@@ -67,42 +50,6 @@ def sru(client: httpx.Client, partner: str, method: str = "GET", **params) -> et
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/xml")
     return etree.fromstring(response.content)
-
-
-def validate(xsd, root: etree._Element) -> None:
-    ns = etree.QName(root).namespace
-    schema = xsd["2.0"] if ns == SRU2 else xsd["1.x"]
-    assert schema.validate(root), schema.error_log
-    for record in root.iter(f"{{{MARC}}}record"):
-        assert xsd["marcxml"].validate(etree.ElementTree(etree.fromstring(etree.tostring(record)))), \
-            xsd["marcxml"].error_log
-
-
-def ns_of(root: etree._Element) -> str:
-    return etree.QName(root).namespace
-
-
-def text(root: etree._Element, name: str) -> str | None:
-    found = root.find(f"{{{ns_of(root)}}}{name}")
-    return None if found is None else found.text
-
-
-def hits(root: etree._Element) -> int:
-    return int(text(root, "numberOfRecords"))
-
-
-def records(root: etree._Element) -> list[etree._Element]:
-    ns = ns_of(root)
-    return [data[0] for data in root.iter(f"{{{ns}}}recordData") if len(data)]
-
-
-def diagnostics(root: etree._Element) -> list[tuple[str, str | None]]:
-    out = []
-    for diag_ns in (DIAG1, DIAG2):
-        for d in root.iter(f"{{{diag_ns}}}diagnostic"):
-            details = d.find(f"{{{diag_ns}}}details")
-            out.append((d.find(f"{{{diag_ns}}}uri").text, None if details is None else details.text))
-    return out
 
 
 # --- explain --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Path, Query as Q, Request
 
 from federator import __version__
 from federator.api import errors, views
+from federator.api.sru import sru_router
 from federator.api.responses import JSONResponse
 from federator.config import Settings, load_settings
 from federator.errors import UnsupportedParameterError
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, gateway_url: str | None = No
     app.state.service = service
     app.state.settings = settings
     errors.install(app)
+    app.include_router(sru_router(service, settings))
 
     demo_partners = [p for p in settings.partners if p.demo is not None]
     if demo_partners:
@@ -123,7 +125,7 @@ def create_app(settings: Settings | None = None, *, gateway_url: str | None = No
     async def root():
         return {"service": settings.title, "version": __version__,
                 "endpoints": {"search": "/search?q=...", "record": "/records/{id}",
-                              "partners": "/partners", "openapi": "/openapi.json", "docs": "/docs"}}
+                              "partners": "/partners", "sru": "/sru", "openapi": "/openapi.json", "docs": "/docs"}}
 
     return app
 

@@ -34,8 +34,8 @@ from federator.query.indexes import SRU_DEFAULT_MAP, canonical_index
 from federator.query.model import Boolean, Clause, Modifier, Node, SortKey
 
 __all__ = [
-    "DIAG_PREFIX", "MEDIA_TYPE", "SCHEMAS", "SRU1_NS", "SRU2_NS", "VERSIONS", "ZEEREX_NS",
-    "Diagnostic", "ExplainInfo", "IndexInfo", "Request", "ScanParams", "ScanTerm", "Schema",
+    "DIAG_PREFIX", "EXACT_COUNT", "MEDIA_TYPE", "MINIMUM_COUNT", "SCHEMAS", "SRU1_NS", "SRU2_NS", "VERSIONS",
+    "ZEEREX_NS", "Diagnostic", "ExplainInfo", "IndexInfo", "Request", "ScanParams", "ScanTerm", "Schema",
     "SearchParams", "check_explain", "diagnostic_from", "error_response", "explain_response", "form_items",
     "not_a_form", "read_request", "scan_params", "scan_response", "search_params", "search_response",
     "xcql", "xml_response", "zeerex",
@@ -53,6 +53,7 @@ DIAG_PREFIX = "info:srw/diagnostic/1/"
 VERSIONS = ("1.1", "1.2", "2.0")
 MEDIA_TYPE = "application/xml; charset=utf-8"
 EXACT_COUNT = "info:srw/vocabulary/resultCountPrecision/1/exact"
+MINIMUM_COUNT = "info:srw/vocabulary/resultCountPrecision/1/minimum"
 
 
 @dataclass(frozen=True)
@@ -336,10 +337,10 @@ def _record_packing(rec: etree._Element, ns: str, req: Request, string_packing: 
 
 def search_response(req: Request, *, hits: int, records: Sequence[tuple[int, bytes]] = (),
                     schema_shown: str | None = None, string_packing: bool = False,
-                    result_set: tuple[str, int] | None = None) -> bytes:
+                    result_set: tuple[str, int] | None = None, count_precision: str = EXACT_COUNT) -> bytes:
     """A searchRetrieveResponse: `records` are (position, record XML bytes); `result_set` is
-    (resultSetId, seconds it stays available); req.diagnostics go with it (fatal when there
-    are no records)."""
+    (resultSetId, seconds it stays available); `count_precision` what numberOfRecords is (SRU
+    2.0 only); req.diagnostics go with it (fatal when there are no records)."""
     ns = _ns(req)
     root = _root(req, "searchRetrieveResponse")
     _sub(root, ns, "numberOfRecords", str(hits))
@@ -370,7 +371,7 @@ def search_response(req: Request, *, hits: int, records: Sequence[tuple[int, byt
     if req.v2:
         if result_set is not None:
             _sub(root, ns, "resultSetTTL", str(result_set[1]))
-        _sub(root, ns, "resultCountPrecision", EXACT_COUNT)
+        _sub(root, ns, "resultCountPrecision", count_precision)
     body = _serialise(root)
     for token, data in spliced.items():  # one short token per record; the records are large
         body = body.replace(token.encode(), data, 1)
@@ -391,8 +392,8 @@ def _echo_search(root: etree._Element, ns: str, req: Request) -> None:
     _sub(echo, ns, "query", p["query"])
     if not req.v2:
         _sub(echo, ns, "xQuery").append(xcql(tree))
-    for name in ("startrecord", "maximumrecords"):
-        if p.get(name, "").strip().isdigit():
+    for name, least in (("startrecord", 1), ("maximumrecords", 0)):
+        if p.get(name, "").strip().isdigit() and int(p[name]) >= least:
             _sub(echo, ns, _DISPLAY_NAMES[name], str(int(p[name])))
     if req.v2 and p.get("recordxmlescaping") in ("xml", "string"):
         _sub(echo, ns, "recordXMLEscaping", p["recordxmlescaping"])
@@ -586,7 +587,7 @@ def _xcql_modifiers(parent: etree._Element, x: str, mods: tuple[Modifier, ...]) 
 
 
 def _xcql_clause(c: Clause, x: str, *, name: str = "searchClause", parent_ns: str | None = None) -> etree._Element:
-    el = etree.Element(f"{{{parent_ns or x}}}{name}", nsmap={None: x} if parent_ns is None else None)
+    el = etree.Element(f"{{{parent_ns or x}}}{name}", nsmap={None: x} if parent_ns is None else {"xcql": x})
     _sub(el, x, "index", SRU_DEFAULT_MAP.get(c.index) or c.index)
     rel = _sub(el, x, "relation")
     _sub(rel, x, "value", c.relation)
