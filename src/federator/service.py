@@ -18,7 +18,7 @@ import httpx
 
 from federator.config import Partner, Settings
 from federator.connector import Connector, connector_class
-from federator.dedup.cluster import cluster
+from federator.dedup.cluster import Clusterer
 from federator.dedup.model import MergedRecord, Work, parse_id
 from federator.errors import FederatorError, QueryError
 from federator.facets import facets as compute_facets
@@ -62,6 +62,16 @@ class SearchResult:
 
     def find(self, record_id: str) -> MergedRecord | None:
         return next((m for m in self.merged if m.id == record_id), None)
+
+
+@dataclass(slots=True)
+class Progress:
+    """One step of a search in progress (see SearchService.progress)."""
+
+    outcome: PartnerOutcome | None  # the partner that just finished; None on the last step
+    clusterer: Clusterer  # the merged records so far: .merged(), .works()
+    changed: list[MergedRecord]  # merged records new or changed by this outcome
+    result: SearchResult | None  # the finished search, on the last step only
 
 
 class _Unavailable:
@@ -154,16 +164,35 @@ class SearchService:
     # -- searching ---------------------------------------------------------------------------
 
     async def outcomes(self, query: Query, partners: list[Partner]) -> AsyncIterator[PartnerOutcome]:
-        """Partner outcomes as they arrive (for streaming)."""
+        """Partner outcomes as they arrive."""
         limit = max((p.max_records for p in partners), default=0)
         async for outcome in fan_out(self._targets(partners), query,
                                      deadline=self.settings.search.deadline, limit=limit):
             yield outcome
 
+    async def progress(self, query: Query, partners: list[Partner]) -> AsyncIterator[Progress]:
+        """The search as it goes: after each partner's outcome, the merged records so far.
+        Records are merged incrementally (only the new records are matched against the
+        clusters); the last step is the finished search, also stored in the cache."""
+        key = (query.text, tuple(p.id for p in partners))
+        started = time.perf_counter()
+        clusterer = Clusterer()
+        by_id: dict[str, PartnerStatus] = {}
+        async for outcome in self.outcomes(query, partners):
+            by_id[outcome.status.partner_id] = outcome.status
+            changed = clusterer.add(outcome.records) if outcome.records else []
+            yield Progress(outcome, clusterer, changed, None)
+        statuses = [by_id.get(p.id) or PartnerStatus(p.id, p.name, status=ERROR, diagnostic="no outcome")
+                    for p in partners]
+        result = SearchResult(key, query, statuses, clusterer.merged(), clusterer.works(),
+                              elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
+        self._store(result)
+        yield Progress(None, clusterer, [], result)
+
     async def search(self, query: Query, partners: list[Partner]) -> SearchResult:
         """The merged result of `query` over `partners`, from the cache while it is fresh."""
         key = (query.text, tuple(p.id for p in partners))
-        cached = self._cached(key)
+        cached = self.cached(key)
         if cached is not None:
             return cached
         if key in self._inflight:  # the same search is already running: share it
@@ -171,7 +200,10 @@ class SearchService:
         future: asyncio.Future[SearchResult] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            result = await self._run(key, query, partners)
+            result = None
+            async for step in self.progress(query, partners):
+                result = step.result
+            assert result is not None
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # mark retrieved: waiters re-raise it, nobody else must log it
@@ -179,25 +211,11 @@ class SearchService:
         finally:
             self._inflight.pop(key, None)
         future.set_result(result)
-        self._store(result)
         return result
-
-    async def _run(self, key: tuple, query: Query, partners: list[Partner]) -> SearchResult:
-        started = time.perf_counter()
-        by_id: dict[str, PartnerStatus] = {}
-        records = []
-        async for outcome in self.outcomes(query, partners):
-            by_id[outcome.status.partner_id] = outcome.status
-            records.extend(outcome.records)
-        merged, works = cluster(records)
-        statuses = [by_id.get(p.id) or PartnerStatus(p.id, p.name, status=ERROR, diagnostic="no outcome")
-                    for p in partners]
-        return SearchResult(key, query, statuses, merged, works,
-                            elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
 
     # -- cache ---------------------------------------------------------------------------------
 
-    def _cached(self, key: tuple) -> SearchResult | None:
+    def cached(self, key: tuple) -> SearchResult | None:
         result = self._cache.get(key)
         if result is None:
             return None
