@@ -336,6 +336,24 @@ def test_non_sru_requests_get_http_errors(gateway):
     assert gateway.client.put("/sru", params={"query": "x"}).status_code == 405
 
 
+def test_a_fault_of_the_gateway_is_an_sru_answer_with_http_500(gateway, xsd):
+    service = gateway.app.state.service
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    service.search = broken
+    try:
+        response = gateway.client.get("/sru", params={"version": "1.2", "operation": "searchRetrieve",
+                                                      "query": "dc.title = broken"})
+    finally:
+        del service.search
+    assert response.status_code == 500
+    root = etree.fromstring(response.content)
+    validate(xsd, root)
+    assert diagnostics(root)[0][0] == "info:srw/diagnostic/1/1" and hits(root) == 0
+
+
 # --- partners that fail are reported, never shown as zero hits -------------------------------------
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,8 @@ federator, an OPAC or `yaz-client` uses the network as one big catalog:
 - Partners that failed are reported, never hidden as zero hits: some failed -> non-fatal
   diagnostic 1/59 (valid partial results) naming them; all failed -> a fatal diagnostic (the
   partners' own, e.g. 1/16, when every one found the query unsupported; else 1/2, system
-  temporarily unavailable).
+  temporarily unavailable). A fault of the gateway itself is 1/1 with HTTP 500; every other
+  SRU answer, diagnostics included, is HTTP 200 as SRU defines it.
 - scan: browses one index (title, author, subject, publisher, isbn, issn, year, language,
   format) over the merged records that a prefix search across the partners finds, with the
   number of merged records per term; partners are asked with a search because connectors
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import logging
 import re
 from collections import defaultdict
 
@@ -52,6 +54,8 @@ from federator.resultsets import ResultSets
 from federator.service import SearchResult, SearchService
 
 __all__ = ["DEFAULT_VERSION", "SRUServer", "sru_router"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_VERSION = "2.0"
 DEFAULT_RECORDS = 10
@@ -321,7 +325,12 @@ def sru_router(service: SearchService, settings: Settings) -> APIRouter:
             return sru.not_a_form(request.headers.get("content-type", ""))
         req = sru.read_request(items, default_version=DEFAULT_VERSION,
                                base_url=str(request.base_url).rstrip("/"), path=request.url.path)
-        return sru.xml_response(await server.respond(req))
+        try:
+            return sru.xml_response(await server.respond(req))
+        except Exception:  # a bug of ours: still an SRU answer (1/1), with the HTTP status it deserves
+            log.exception("SRU request failed: %s", req.params)
+            req.diagnostics = [Diagnostic(1, "internal error of the gateway; see its log")]
+            return sru.xml_response(sru.error_response(req), status_code=500)
 
     for method in ("GET", "POST"):
         router.add_api_route("/sru", sru_endpoint, methods=[method], response_class=Response,

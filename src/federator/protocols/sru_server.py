@@ -14,7 +14,7 @@ Pure functions, parameters in and XML bytes out, apart from the two HTTP helpers
 - Errors are diagnostics (info:srw/diagnostic/1/N) inside an SRU response with HTTP 200, as SRU
   1.x and 2.0 define them; `numberOfRecords` is always present (SRU 1.1 requires it even with a
   fatal diagnostic). Only a request that is not SRU at all gets another HTTP status (415 for a
-  POST that is not a form).
+  POST that is not a form), and a fault of the server itself 500 (with diagnostic 1/1).
 - Extension parameters (`x-...`) are passed through to the caller and otherwise ignored.
 """
 
@@ -646,11 +646,12 @@ async def form_items(request) -> list[tuple[str, str]] | None:
     return items
 
 
-def xml_response(body: bytes):
-    """The HTTP answer of an SRU response (always 200: diagnostics are part of SRU)."""
+def xml_response(body: bytes, status_code: int = 200):
+    """The HTTP answer of an SRU response (200: diagnostics are part of SRU; 500 only for a
+    fault of the server itself)."""
     from starlette.responses import Response
 
-    return Response(body, media_type=MEDIA_TYPE)
+    return Response(body, status_code=status_code, media_type=MEDIA_TYPE)
 
 
 def not_a_form(content_type: str):
