@@ -45,6 +45,7 @@ def _serve(args: argparse.Namespace) -> int:
     local_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     os.environ.setdefault("FEDERATOR_GATEWAY_URL", f"http://{local_host}:{args.port}")
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per partner request is noise
     uvicorn.run("federator.api.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level=args.log_level, access_log=False)
     return 0
