@@ -34,6 +34,9 @@ def holding(h: Holding, names: dict[str, str]) -> dict[str, Any]:
     return {
         "partner": h.partner_id,
         "library": names.get(h.partner_id, h.partner_id),
+        # the library or branch the partner names in the holding (852 $a, Koha branch; for a
+        # chained federator, the inner network's library), when it gives one
+        "holding_library": h.library,
         "location": h.location,
         "call_number": h.call_number,
         "availability": h.availability.value,
