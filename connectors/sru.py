@@ -85,10 +85,10 @@ class SRUConnector:
             page = await search_retrieve(
                 self.http, self.endpoint, native, version=partner.sru_version, method=partner.http_method,
                 start_record=start, maximum_records=size, record_schema=partner.record_schema, auth=auth,
-                timeout=partner.timeout)
+                timeout=partner.timeout, max_bytes=partner.max_response_bytes, max_records=partner.max_records)
             fetch.hits = page.number_of_records
-            for diagnostic in page.diagnostics:
-                _warn(fetch, str(diagnostic))
+            for note in [*map(str, page.diagnostics), *page.notes]:
+                _warn(fetch, note)
             got = 0
             for record in page.records:
                 if received + got >= want:  # some servers send more than maximumRecords

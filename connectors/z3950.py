@@ -55,6 +55,7 @@ from federator.config import Partner
 from federator.connector import Fetch
 from federator.errors import ConfigError, PartnerDiagnostic, PartnerError, PartnerTimeout, PartnerUnsupported
 from federator.protocols.zoom import (
+    ERROR_CONNECTION_LOST,
     ZoomConnectError,
     ZoomConnection,
     ZoomDiagnostic,
@@ -143,6 +144,10 @@ class Z3950Connector:
             "charset": options.get("charset"),
             "rpnCharset": options.get("query_charset"),
             "presentChunk": partner.page_size,
+            # the init asks the server to keep records and messages within the partner's bound;
+            # search() also counts what arrives, for servers that ignore it
+            "maximumRecordSize": partner.max_response_bytes,
+            "preferredMessageSize": partner.max_response_bytes,
             "piggyback": "1" if options.get("piggyback", True) else "0",
         }
 
@@ -168,10 +173,16 @@ class Z3950Connector:
                 results = await conn.search(native, fetch=piggyback)
                 fetch.hits = results.size
                 start, end = 0, min(want, results.size)
+                received = 0
                 while start < end:
                     count = min(partner.page_size, end - start)
                     page = await results.records(start, count, record_type=self.record_type)
                     for zrecord in page:
+                        received += len(zrecord.data or b"")
+                        if received > partner.max_response_bytes:
+                            raise PartnerError(f"records from {self.target} larger than "
+                                               f"{partner.max_response_bytes} bytes", native_query=native,
+                                               kind="too_large")
                         self._add(fetch, zrecord)
                     if not page:
                         _warn(fetch, f"the server sent no records for positions {start + 1}-{start + count}")
@@ -225,10 +236,11 @@ class Z3950Connector:
         if isinstance(exc, ZoomTimeoutError):
             return PartnerTimeout(f"no answer from {where} within {self.partner.timeout:g} s", native_query=native)
         if isinstance(exc, ZoomConnectError):
-            return PartnerError(f"cannot reach {where}: {exc.message} (ZOOM {exc.code})", native_query=native)
+            return PartnerError(f"cannot reach {where}: {exc.message} (ZOOM {exc.code})", native_query=native,
+                                kind="reset" if exc.code == ERROR_CONNECTION_LOST else "connect")
         if isinstance(exc, ZoomInitError):
             return PartnerError(f"{where} refused the Z39.50 init (check the credentials): {exc}",
-                                native_query=native)
+                                native_query=native, kind="auth")
         if isinstance(exc, ZoomDiagnostic):
             text = f"{exc.diagset} diagnostic {exc.code}: {exc.message}"
             if (exc.diagset or "").lower() == "bib-1" and exc.code in BIB1_UNSUPPORTED:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from federator.errors import ConfigError
+from federator.errors import BREAKER_KINDS, ConfigError
 
 PROJECT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "federator.yaml"
 
@@ -78,6 +78,8 @@ class Partner(_Strict):
     timeout: float = Field(8.0, gt=0, description="Seconds this partner may take for one search")
     max_records: int = Field(100, ge=0, le=10000, description="Most records fetched from this partner per search")
     page_size: int = Field(50, ge=1, le=1000, description="Records asked for per request when paging")
+    max_response_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest answer read from this partner per request, in bytes; enforced while the body streams in")
+    retries: int | None = Field(None, ge=1, le=10, description="Tries per search for transient failures (overrides resilience.retry.attempts)")
     credentials: Credentials = Field(default_factory=Credentials, description="Environment variable names of credentials")
     enabled: bool = Field(True, description="A disabled partner stays in the directory but is not searched")
     demo: DemoCatalog | None = Field(None, description="When set, federator serves this catalog itself (bundled demo)")
@@ -88,6 +90,15 @@ class Partner(_Strict):
     def _id_is_slug(cls, value: str) -> str:
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,62}", value):
             raise ValueError("partner id must be lower-case letters, digits, '-' or '_'")
+        return value
+
+    @field_validator("endpoint")
+    @classmethod
+    def _no_secrets_in_endpoint(cls, value: str) -> str:
+        # The directory shows endpoints: user:password@ in one would publish the password.
+        if re.match(r"^[a-z][a-z0-9+.-]*://[^/?#]*@", value.strip(), re.I):
+            raise ValueError("the endpoint must not hold credentials: name environment variables "
+                             "in credentials.user_env / password_env instead")
         return value
 
 
@@ -102,7 +113,60 @@ class SearchSettings(_Strict):
     default_page_size: int = Field(20, ge=1, le=100, description="Merged records per page by default")
     max_page_size: int = Field(100, ge=1, le=1000, description="Largest page size a client may ask for")
     max_query_length: int = Field(2000, ge=16, description="Longest accepted query text, in characters")
+    max_cql_depth: int = Field(32, ge=1, le=256, description="Deepest nesting of parentheses or mixed booleans accepted in CQL")
     cache_ttl: float = Field(300.0, ge=0, description="Seconds a finished search is kept for paging and record lookups")
+
+
+DEFAULT_SUSPENSION: dict[str, float] = {"timeout": 30, "connect": 60, "reset": 30, "unavailable": 30, "http": 60,
+                                        "auth": 600, "too_large": 300, "malformed": 120}
+
+
+class RetrySettings(_Strict):
+    """Retries of transient partner failures (connect errors, resets, HTTP 502/503/504), never past the deadline."""
+
+    attempts: int = Field(3, ge=1, le=10, description="Tries per partner search; 1 turns retries off")
+    backoff: float = Field(0.1, ge=0, le=10, description="Backoff base in seconds: before try n+1 a random wait up to backoff * 2^n (full jitter)")
+    max_backoff: float = Field(1.0, ge=0, le=60, description="Longest wait between two tries, in seconds")
+
+
+class BreakerSettings(_Strict):
+    """The per-partner circuit breaker: suspends a failing partner, then probes it back."""
+
+    enabled: bool = Field(True, description="Suspend partners that keep failing")
+    failure_threshold: int = Field(3, ge=1, le=1000, description="Consecutive failed searches that suspend a partner")
+    suspension: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SUSPENSION), description="Seconds of suspension by the kind of the last failure (timeout, connect, reset, unavailable, http, auth, too_large, malformed); unlisted kinds keep their defaults")
+    max_suspension: float = Field(900.0, gt=0, description="Longest suspension: each failed probe doubles it up to this")
+
+    @field_validator("suspension")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = set(value) - BREAKER_KINDS
+        if unknown:
+            raise ValueError(f"unknown failure kind(s) {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(sorted(BREAKER_KINDS))}")
+        if any(v <= 0 for v in value.values()):
+            raise ValueError("suspension times must be positive")
+        return {**DEFAULT_SUSPENSION, **value}
+
+
+class ResilienceSettings(_Strict):
+    retry: RetrySettings = Field(default_factory=RetrySettings, description="Retries of transient failures")
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings, description="Circuit breaker per partner")
+
+
+class RateLimitSettings(_Strict):
+    """Per-client rate limiting of the API (a token bucket per client); /health, /ready, /metrics and /demo are exempt."""
+
+    requests_per_minute: float = Field(0.0, ge=0, description="Sustained requests per minute per client; 0 turns rate limiting off")
+    burst: int = Field(60, ge=1, description="Requests a client may make at once before the rate applies")
+    client_header: str | None = Field(None, description="Request header naming the client (e.g. X-Forwarded-For behind a trusted proxy; its first address); default: the peer address")
+    max_clients: int = Field(10000, ge=1, description="Clients tracked at once; the least recently seen are forgotten")
+
+
+class OpsSettings(_Strict):
+    admin_token_env: str = Field("FEDERATOR_ADMIN_TOKEN", description="Environment variable holding the bearer token of the /admin endpoints; unset or empty disables them")
+    log_format: Literal["json", "text"] = Field("json", description="`federator serve` log lines: one JSON object each (with the request id), or plain text")
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings, description="Per-client rate limiting")
 
 
 class Settings(_Strict):
@@ -110,6 +174,8 @@ class Settings(_Strict):
     networks: list[Network] = Field(default_factory=list, description="Networks and regions partners belong to")
     partners: list[Partner] = Field(description="The partner directory")
     search: SearchSettings = Field(default_factory=SearchSettings, description="Search defaults and limits")
+    resilience: ResilienceSettings = Field(default_factory=ResilienceSettings, description="Retries and circuit breaking around every partner")
+    ops: OpsSettings = Field(default_factory=OpsSettings, description="Operations: admin token, logs, rate limiting")
 
     def partner(self, partner_id: str) -> Partner | None:
         return next((p for p in self.partners if p.id == partner_id), None)
@@ -125,11 +191,14 @@ class Settings(_Strict):
         return partners
 
 
+def config_path(path: str | Path | None = None) -> Path:
+    """The configuration file to read: `path`, else $FEDERATOR_CONFIG, else the bundled demo one."""
+    return Path(path if path is not None else os.environ.get("FEDERATOR_CONFIG") or PROJECT_CONFIG)
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Load the YAML configuration: `path`, else $FEDERATOR_CONFIG, else the bundled demo one."""
-    if path is None:
-        path = os.environ.get("FEDERATOR_CONFIG") or PROJECT_CONFIG
-    path = Path(path)
+    path = config_path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -44,32 +44,81 @@ class UnsupportedParameterError(QueryError):
     diagnostic = 8
 
 
+class QueryTooLongError(QueryError):
+    """More characters than the configured limit (a term, a parameter or the whole query)."""
+
+    diagnostic = 12
+
+
+# The kinds of partner failure (PartnerError.kind), for retries, the circuit breaker and metrics.
+FAILURE_KINDS: dict[str, str] = {
+    "timeout": "no (complete) answer in time",
+    "connect": "the connection could not be made (refused, unreachable, DNS)",
+    "reset": "the connection broke before the answer was complete",
+    "unavailable": "the partner says it is temporarily unavailable (HTTP 502/503/504)",
+    "http": "any other HTTP error status",
+    "auth": "the partner refused our credentials",
+    "too_large": "the answer was over the partner's size or record-count bound",
+    "malformed": "the answer could not be read (not XML, truncated, wrong protocol)",
+    "diagnostic": "the partner answered with a fatal protocol diagnostic",
+    "unsupported": "the partner cannot run this query",
+    "suspended": "the circuit breaker kept the partner out of this search",
+    "error": "anything else, including a connector bug",
+}
+# Worth another try within the same search.
+TRANSIENT_KINDS = frozenset({"connect", "reset", "unavailable"})
+# Say the partner itself is unwell: counted by the circuit breaker. The others prove it answered.
+BREAKER_KINDS = frozenset({"timeout", "connect", "reset", "unavailable", "http", "auth", "too_large",
+                           "malformed"})
+
+
 class PartnerError(FederatorError):
-    """A partner could not answer; becomes the partner's status with this message."""
+    """A partner could not answer; becomes the partner's status with this message.
+
+    `kind` names the failure for retries, the circuit breaker and metrics (the kinds are listed
+    in federator.resilience): the layer that raises knows it best, so it sets it.
+    """
 
     status = "error"
+    kind = "error"
 
-    def __init__(self, message: str, *, native_query: str | None = None):
+    def __init__(self, message: str, *, native_query: str | None = None, kind: str | None = None):
         super().__init__(message)
         self.message = message
         self.native_query = native_query
+        if kind is not None:
+            self.kind = kind
 
 
 class PartnerUnsupported(PartnerError):
     """The query uses something this partner cannot run (an index, a relation)."""
 
     status = "unsupported"
+    kind = "unsupported"
 
 
 class PartnerTimeout(PartnerError):
     status = "timeout"
+    kind = "timeout"
 
 
 class PartnerDiagnostic(PartnerError):
     """The partner answered with a fatal protocol diagnostic (SRU, Bib-1)."""
 
     status = "error"
+    kind = "diagnostic"
 
     def __init__(self, message: str, *, uri: str | None = None, native_query: str | None = None):
         super().__init__(message, native_query=native_query)
         self.uri = uri
+
+
+class PartnerSuspended(PartnerError):
+    """The partner's circuit breaker is open: it is not asked until `retry_at` (epoch seconds)."""
+
+    status = "suspended"
+    kind = "suspended"
+
+    def __init__(self, message: str, *, retry_at: float):
+        super().__init__(message)
+        self.retry_at = retry_at

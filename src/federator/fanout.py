@@ -1,26 +1,26 @@
 """Concurrent fan-out of one query to many partners, under a per-search deadline (F1, F10).
 
 Every partner ends as data, never as an exception: a PartnerOutcome with its status
-(ok / timeout / error / unsupported), hits, records fetched, elapsed time, diagnostic and the
-native query sent. Outcomes are yielded as partners finish, so callers can stream them; at the
-deadline every partner still running is cancelled and reported as `timeout`.
+(ok / timeout / error / unsupported / suspended), hits, records fetched, elapsed time,
+diagnostic, failure kind and the native query sent. Each partner runs through its
+PartnerGuard (federator.resilience: time budget, retries, circuit breaker), which ends a
+partner's own budget just before the deadline so it reports its timeout with the reason.
+Outcomes are yielded as partners finish, so callers can stream them; at the deadline every
+partner still running is cancelled and reported as `timeout`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from federator.config import Partner
-from federator.connector import Connector
-from federator.errors import PartnerError, PartnerTimeout, PartnerUnsupported
+from federator.errors import PartnerError, PartnerSuspended, PartnerTimeout, PartnerUnsupported
 from federator.query.model import Query
 from federator.records.model import Holding, Record
-
-log = logging.getLogger(__name__)
+from federator.resilience import PartnerGuard, iso_time
 
 OK = "ok"
 TIMEOUT = "timeout"
@@ -43,6 +43,8 @@ class PartnerStatus:
     diagnostic: str | None = None
     native_query: str | None = None
     warnings: list[str] = field(default_factory=list)
+    error_kind: str | None = None  # why it failed (federator.errors.FAILURE_KINDS); None when ok
+    retry_at: str | None = None  # when a suspended partner is tried again (UTC, ISO 8601)
 
 
 @dataclass(slots=True)
@@ -51,44 +53,31 @@ class PartnerOutcome:
     records: list[Record] = field(default_factory=list)
 
 
-async def run_partner(partner: Partner, connector: Connector, query: Query, *, limit: int,
+async def run_partner(partner: Partner, guard: PartnerGuard, query: Query, *, limit: int,
                       deadline_at: float) -> PartnerOutcome:
-    """One partner's search, bounded by its own timeout and the search deadline."""
+    """One partner's search through its guard (deadline, retries, breaker), as an outcome."""
     st = PartnerStatus(partner.id, partner.name)
     started = time.perf_counter()
     try:
-        st.native_query = connector.translate(query)
+        st.native_query = guard.translate(query)
     except PartnerUnsupported as exc:
-        st.status, st.diagnostic = UNSUPPORTED, exc.message
+        st.status, st.diagnostic, st.error_kind = UNSUPPORTED, exc.message, exc.kind
         return PartnerOutcome(st)
-    budget = min(partner.timeout, deadline_at - time.monotonic())
     try:
-        if budget <= 0:
-            raise TimeoutError
-        async with asyncio.timeout(budget):
-            fetch = await connector.search(query, limit=min(limit, partner.max_records))
-    except TimeoutError:
-        st.status = TIMEOUT
-        st.diagnostic = f"no answer within {budget:.1f} s"
+        fetch = await guard.search(query, limit=min(limit, partner.max_records), deadline_at=deadline_at)
     except PartnerError as exc:
-        st.status = exc.status
-        st.diagnostic = exc.message
+        st.status, st.diagnostic, st.error_kind = exc.status, exc.message, exc.kind
+        if isinstance(exc, PartnerSuspended):
+            st.retry_at = iso_time(exc.retry_at)
         if isinstance(exc, PartnerTimeout) and not st.diagnostic:
             st.diagnostic = "timed out"
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:  # a connector bug must not fail the search: it is this partner's error
-        log.exception("connector %s failed", partner.id)
-        st.status = ERROR
-        st.diagnostic = f"internal error in {partner.protocol} connector: {type(exc).__name__}: {exc}"
-    else:
-        st.hits = fetch.hits
-        st.fetched = len(fetch.records)
-        st.skipped = fetch.skipped
-        st.warnings = list(fetch.warnings)
-        st.native_query = fetch.native_query or st.native_query
-        return _finish(st, started, fetch.records)
-    return _finish(st, started, [])
+        return _finish(st, started, [])
+    st.hits = fetch.hits
+    st.fetched = len(fetch.records)
+    st.skipped = fetch.skipped
+    st.warnings = list(fetch.warnings)
+    st.native_query = fetch.native_query or st.native_query
+    return _finish(st, started, fetch.records)
 
 
 def _finish(st: PartnerStatus, started: float, records: list[Record]) -> PartnerOutcome:
@@ -101,7 +90,7 @@ def _finish(st: PartnerStatus, started: float, records: list[Record]) -> Partner
     return PartnerOutcome(st, records)
 
 
-async def fan_out(targets: Sequence[tuple[Partner, Connector]], query: Query, *, deadline: float,
+async def fan_out(targets: Sequence[tuple[Partner, PartnerGuard]], query: Query, *, deadline: float,
                   limit: int) -> AsyncIterator[PartnerOutcome]:
     """Yield each partner's outcome as it finishes; at `deadline` seconds the rest as timeouts."""
     deadline_at = time.monotonic() + deadline
@@ -125,7 +114,7 @@ async def fan_out(targets: Sequence[tuple[Partner, Connector]], query: Query, *,
             task.cancel()
             partner = tasks[task]
             yield PartnerOutcome(PartnerStatus(
-                partner.id, partner.name, status=TIMEOUT, elapsed_ms=elapsed,
+                partner.id, partner.name, status=TIMEOUT, elapsed_ms=elapsed, error_kind=TIMEOUT,
                 diagnostic=f"no answer within the search deadline of {deadline:g} s"))
     finally:
         # Also reached when the consumer stops early (client gone): leave no task running.

@@ -25,6 +25,7 @@ from federator.facets import facets as compute_facets
 from federator.fanout import ERROR, PartnerOutcome, PartnerStatus, fan_out
 from federator.query.model import Clause, Query
 from federator.rank import rank
+from federator.resilience import CircuitBreaker, Metrics, PartnerGuard, register_partner_secrets
 
 log = logging.getLogger(__name__)
 
@@ -95,42 +96,84 @@ class _Unavailable:
 
 
 class SearchService:
-    """Owns the partners' connectors, the shared HTTP client and the cache of recent searches."""
+    """Owns the partners' connectors (each wrapped in its PartnerGuard), their circuit breakers,
+    the metrics, the shared HTTP client and the cache of recent searches."""
 
     def __init__(self, settings: Settings, *, gateway_url: str = "http://127.0.0.1:8000"):
         self.settings = settings
         self.gateway_url = gateway_url.rstrip("/")
         self.http: httpx.AsyncClient | None = None
         self.connectors: dict[str, Connector] = {}
+        self.guards: dict[str, PartnerGuard] = {}
+        self.breakers: dict[str, CircuitBreaker] = {}  # kept across reloads while a partner is unchanged
+        self.metrics = Metrics(lambda: self.breakers)
+        self.started = False
         self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
         self._inflight: dict[tuple, asyncio.Future[SearchResult]] = {}
         self.partner_networks = {p.id: list(p.networks) for p in settings.partners}
 
     async def start(self) -> None:
         # One pooled client for every HTTP-based partner; per-request timeouts come from the
-        # fan-out deadline, this is only the outer bound.
+        # partner guards, this is only the outer bound. Redirects are not followed: a partner
+        # cannot send the gateway to another address.
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(60.0, connect=10.0),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
             follow_redirects=False,
             headers={"User-Agent": "federator/0.1 (union catalog gateway)"},
         )
-        for partner in self.settings.partners:
+        self.connectors, self.guards = self._build(self.settings)
+        self.started = True
+
+    def _build(self, settings: Settings) -> tuple[dict[str, Connector], dict[str, PartnerGuard]]:
+        """Connectors and guards for every enabled partner of `settings`; breakers of unchanged
+        partners carry over, the others start closed."""
+        connectors: dict[str, Connector] = {}
+        guards: dict[str, PartnerGuard] = {}
+        old = {p.id: p for p in self.settings.partners}
+        breakers: dict[str, CircuitBreaker] = {}
+        for partner in settings.partners:
             if not partner.enabled:
                 continue
+            register_partner_secrets(partner.id, *partner.credentials.resolve())
             try:
                 cls = connector_class(partner.protocol)
-                self.connectors[partner.id] = cls(partner, http=self.http, gateway_url=self.gateway_url)
+                connectors[partner.id] = cls(partner, http=self.http, gateway_url=self.gateway_url)
             except Exception as exc:  # noqa: BLE001 - one bad partner entry must not stop the gateway
                 log.error("partner %s unavailable: %s", partner.id, exc)
-                self.connectors[partner.id] = _Unavailable(f"connector unavailable: {exc}")  # type: ignore[assignment]
+                connectors[partner.id] = _Unavailable(f"connector unavailable: {exc}")  # type: ignore[assignment]
+            kept = self.breakers.get(partner.id)
+            if kept is not None and old.get(partner.id) == partner and kept.settings == settings.resilience.breaker:
+                breakers[partner.id] = kept
+            else:
+                breakers[partner.id] = CircuitBreaker(partner.id, settings.resilience.breaker)
+            guards[partner.id] = PartnerGuard(partner, connectors[partner.id], resilience=settings.resilience,
+                                              breaker=breakers[partner.id], metrics=self.metrics)
+        self.breakers = breakers
+        return connectors, guards
+
+    async def reload(self, settings: Settings) -> dict:
+        """Switch to a new configuration (partners, networks, limits) without a restart.
+        Searches already running finish with the connectors they started with; cached results
+        are dropped, since they may name partners that are gone."""
+        if not self.started:
+            raise RuntimeError("the service has not started")
+        before = {p.id for p in self.settings.partners if p.enabled}
+        old_connectors = self.connectors
+        self.connectors, self.guards = self._build(settings)
+        self.settings = settings
+        self.partner_networks = {p.id: list(p.networks) for p in settings.partners}
+        self._cache.clear()
+        for pid, connector in old_connectors.items():
+            if self.connectors.get(pid) is not connector:
+                await _close(connector)
+        after = {p.id for p in settings.partners if p.enabled}
+        return {"partners": sorted(after), "added": sorted(after - before), "removed": sorted(before - after)}
 
     async def close(self) -> None:
+        self.started = False
         for connector in self.connectors.values():
-            try:
-                await connector.close()
-            except Exception:  # noqa: BLE001
-                log.exception("closing connector")
+            await _close(connector)
         if self.http is not None:
             await self.http.aclose()
 
@@ -158,8 +201,9 @@ class SearchService:
             raise UnknownPartnerError("no enabled partner matches the selection")
         return chosen
 
-    def _targets(self, partners: list[Partner]) -> list[tuple[Partner, Connector]]:
-        return [(p, self.connectors[p.id]) for p in partners]
+    def _targets(self, partners: list[Partner]) -> list[tuple[Partner, PartnerGuard]]:
+        # a partner a reload removed while this search was being set up ends as "no outcome"
+        return [(p, self.guards[p.id]) for p in partners if p.id in self.guards]
 
     # -- searching ---------------------------------------------------------------------------
 
@@ -176,6 +220,7 @@ class SearchService:
         clusters); the last step is the finished search, also stored in the cache."""
         key = (query.text, tuple(p.id for p in partners))
         started = time.perf_counter()
+        self.metrics.searches.inc()
         clusterer = Clusterer()
         by_id: dict[str, PartnerStatus] = {}
         async for outcome in self.outcomes(query, partners):
@@ -279,6 +324,13 @@ def _names(merged: MergedRecord, query: Query, member: tuple[str, str] | None) -
         if clause.term in values:
             return True
     return False
+
+
+async def _close(connector: Connector) -> None:
+    try:
+        await connector.close()
+    except Exception:  # noqa: BLE001 - closing one connector must not stop the others
+        log.exception("closing connector")
 
 
 class RecordIdError(FederatorError):

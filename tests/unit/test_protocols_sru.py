@@ -359,3 +359,128 @@ def test_diagnostic_numbers():
 )
 def test_schema_names(schema, name):
     assert schema_name(schema) == name
+
+
+# --- bounded reads, failure kinds, charsets -------------------------------------------------------
+
+
+class Chunks(httpx.AsyncByteStream):
+    """A body that arrives in pieces, as over a socket (MockTransport bodies built from bytes
+    are read whole before the client sees them)."""
+
+    def __init__(self, *chunks: bytes):
+        self.chunks = chunks
+        self.sent = 0
+
+    async def __aiter__(self):
+        for chunk in self.chunks:
+            self.sent += len(chunk)
+            yield chunk
+
+
+def record_page(n: int) -> bytes:
+    one = (b'<record><recordSchema>dc</recordSchema><recordData><dc xmlns="http://purl.org/dc/elements/1.1/">'
+           b"<title>t</title></dc></recordData></record>")
+    return (b"<searchRetrieveResponse><numberOfRecords>%d</numberOfRecords><records>" % n + one * n +
+            b"</records></searchRetrieveResponse>")
+
+
+async def test_record_count_is_bounded_while_streaming():
+    body = record_page(50)
+    stream = Chunks(*(body[i:i + 7] for i in range(0, len(body), 7)))  # tags split across chunks
+    async with mock_client(lambda request: httpx.Response(200, stream=stream)) as client:
+        with pytest.raises(PartnerError, match="more than 20 records") as info:
+            await search_retrieve(client, "http://sru.example/db", "x", maximum_records=10, max_records=20)
+    assert info.value.kind == "too_large"
+    assert stream.sent < len(body)  # stopped reading early
+    async with mock_client(lambda request: httpx.Response(200, content=record_page(20))) as client:
+        result = await search_retrieve(client, "http://sru.example/db", "x", maximum_records=10, max_records=20)
+    assert len(result.records) == 20
+
+
+async def test_size_is_bounded_while_streaming_and_by_content_length():
+    stream = Chunks(*[b"<searchRetrieveResponse>" + b" " * 1000] * 100)
+    async with mock_client(lambda request: httpx.Response(200, stream=stream)) as client:
+        with pytest.raises(PartnerError, match="larger than 5000 bytes") as info:
+            await search_retrieve(client, "http://sru.example/db", "x", max_bytes=5000)
+    assert info.value.kind == "too_large" and stream.sent <= 6100
+    declared = Chunks(b"x")
+    headers = {"content-length": "99999999"}
+    async with mock_client(lambda request: httpx.Response(200, headers=headers, stream=declared)) as client:
+        with pytest.raises(PartnerError, match="Content-Length 99999999"):
+            await search_retrieve(client, "http://sru.example/db", "x", max_bytes=5000)
+    assert declared.sent == 0
+
+
+async def test_gzip_bomb_stops_at_the_bound():
+    import zlib
+
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    bomb = squeeze.compress(b"<searchRetrieveResponse>" + b" " * 50_000_000) + squeeze.flush()
+    assert len(bomb) < 100_000
+    headers = {"content-encoding": "gzip"}
+    async with mock_client(lambda request: httpx.Response(200, headers=headers, stream=Chunks(bomb))) as client:
+        with pytest.raises(PartnerError, match="larger than 100000 bytes"):
+            await search_retrieve(client, "http://sru.example/db", "x", max_bytes=100_000)
+    small = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    gz = small.compress(record_page(2)) + small.flush()
+    async with mock_client(lambda request: httpx.Response(200, headers=headers, stream=Chunks(gz))) as client:
+        assert len((await search_retrieve(client, "http://sru.example/db", "x")).records) == 2
+
+
+@pytest.mark.parametrize("status, kind", [(500, "http"), (502, "unavailable"), (503, "unavailable"),
+                                          (504, "unavailable"), (401, "auth"), (404, "http"), (302, "http")])
+async def test_http_status_kinds(status, kind):
+    headers = {"location": "http://127.0.0.1:1/elsewhere"} if status == 302 else {}
+    async with mock_client(lambda request: httpx.Response(status, headers=headers, text="no")) as client:
+        with pytest.raises(PartnerError) as info:
+            await search_retrieve(client, "http://sru.example/db", "x")
+    assert info.value.kind == kind and info.value.http_status == status
+
+
+async def test_transport_failure_kinds():
+    def fail(exc_type):
+        def handler(request):
+            raise exc_type("boom", request=request)
+        return handler
+
+    for exc_type, kind in [(httpx.ConnectError, "connect"), (httpx.RemoteProtocolError, "reset"),
+                           (httpx.ReadError, "reset"), (httpx.ReadTimeout, "timeout")]:
+        async with mock_client(fail(exc_type)) as client:
+            with pytest.raises(PartnerError) as info:
+                await search_retrieve(client, "http://sru.example/db", "x")
+        assert info.value.kind == kind, exc_type
+
+
+def test_diagnostic_kinds():
+    from federator.protocols.sru import diagnostic_error
+
+    assert diagnostic_error([Diagnostic("info:srw/diagnostic/1/3")]).kind == "auth"
+    assert diagnostic_error([Diagnostic("info:srw/diagnostic/1/2")]).kind == "unavailable"
+    assert diagnostic_error([Diagnostic("info:srw/diagnostic/1/1")]).kind == "diagnostic"
+    assert diagnostic_error([Diagnostic("info:srw/diagnostic/1/16")]).kind == "unsupported"
+
+
+@pytest.mark.parametrize("declaration", [b'<?xml version="1.0" encoding="UTF-8"?>', b"",
+                                         b'<?xml version="1.0" encoding="x-unknown-charset"?>'])
+def test_wrong_charset_is_read_as_windows_1252(declaration):
+    body = (declaration + b'<searchRetrieveResponse><numberOfRecords>1</numberOfRecords><records><record>'
+            b'<recordData><dc xmlns="http://purl.org/dc/elements/1.1/"><title>Caf\xe9 \xe2\x80\x94 '
+            b'\x93quoted\x94</title></dc></recordData></record></records></searchRetrieveResponse>')
+    result = parse_response(body)
+    title = result.records[0].data.findtext("{http://purl.org/dc/elements/1.1/}title")
+    assert title == "Caf\u00e9 \u2014 \u201cquoted\u201d"  # valid UTF-8 kept, stray bytes as cp1252
+    assert result.notes and "character set" in result.notes[0]
+
+
+def test_entity_expansion_bomb_is_refused_quickly():
+    import time
+
+    lol = b'<!ENTITY l0 "lol">' + b"".join(b'<!ENTITY l%d "%s">' % (i, b"&l%d;" % (i - 1) * 10) for i in range(1, 10))
+    body = (b'<?xml version="1.0"?><!DOCTYPE r [' + lol + b']><searchRetrieveResponse><numberOfRecords>&l9;'
+            b"</numberOfRecords></searchRetrieveResponse>")
+    started = time.perf_counter()
+    with pytest.raises(PartnerError) as info:
+        parse_response(body)
+    assert time.perf_counter() - started < 0.5
+    assert info.value.kind == "malformed"

@@ -10,7 +10,10 @@ no DTD and touches no network.
 
 from __future__ import annotations
 
+import codecs
 import re
+import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -167,6 +170,7 @@ class SearchRetrieveResponse:
     diagnostics: list[Diagnostic] = field(default_factory=list)  # non-fatal here: records came too
     record_errors: list[RecordError] = field(default_factory=list)
     version: str | None = None
+    notes: list[str] = field(default_factory=list)  # how the answer had to be read (e.g. its charset)
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -210,46 +214,135 @@ def build_request(base_url: str, query: str, *, version: str = "1.2", method: st
     return http.build_request(method, url, **kwargs)
 
 
-async def _read_bounded(response: httpx.Response, max_bytes: int) -> bytes:
+# An opening recordData tag (any prefix): counted while the body streams in.
+_RECORD_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?recordData[\s/>]")
+_TAIL = 64  # longer than any match, so a tag split between two chunks is still seen
+ERROR_BODY_BYTES = 256 * 1024  # enough of an HTTP error answer to find SRU diagnostics in it
+
+
+class _Decoder:
+    """Content-Encoding decoding that never makes more bytes than allowed (a gzip bomb stops at
+    the bound instead of filling memory): httpx would inflate a whole chunk at once."""
+
+    def __init__(self, encoding: str):
+        self.encoding = encoding.strip().lower()
+        if self.encoding in ("", "identity"):
+            self.z = None
+        elif self.encoding in ("gzip", "x-gzip"):
+            self.z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.encoding == "deflate":
+            self.z = zlib.decompressobj()
+        else:
+            raise PartnerError(f"SRU response has an encoding we did not ask for: {encoding!r}", kind="malformed")
+        self.started = False
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        """Up to `limit` bytes of decoded data (exactly `limit` means there was more)."""
+        if self.z is None:
+            return data
+        try:
+            out = self.z.decompress(data, limit)
+        except zlib.error:
+            if self.encoding != "deflate" or self.started:
+                raise PartnerError("malformed SRU response: broken compressed body", kind="malformed") from None
+            self.z = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send
+            return self.decode(data, limit)
+        self.started = True
+        return out
+
+
+async def _read_bounded(response: httpx.Response, max_bytes: int, max_records: int | None = None) -> bytes:
+    """The body, read as it streams in; stops with PartnerError (kind too_large) as soon as it
+    passes `max_bytes` (after decoding) or holds more than `max_records` records."""
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) > max_bytes and not response.headers.get("content-encoding"):
+        raise PartnerError(f"SRU response larger than {max_bytes} bytes (Content-Length {length})", kind="too_large")
+    if response.is_stream_consumed:  # built in memory (httpx.MockTransport): already read and decoded
+        decoder, source = _Decoder(""), _one(response.content)
+    else:
+        decoder, source = _Decoder(response.headers.get("content-encoding", "")), response.aiter_raw()
     chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
+    size = records = 0
+    tail = b""
+    async for raw in source:
+        chunk = decoder.decode(raw, max_bytes - size + 1)
         size += len(chunk)
         if size > max_bytes:
-            raise PartnerError(f"SRU response larger than {max_bytes} bytes")
+            raise PartnerError(f"SRU response larger than {max_bytes} bytes", kind="too_large")
         chunks.append(chunk)
+        if max_records is not None and chunk:
+            window = tail + chunk
+            records += sum(1 for m in _RECORD_OPEN.finditer(window) if m.end() > len(tail))
+            if records > max_records:
+                raise PartnerError(f"SRU response holds more than {max_records} records", kind="too_large")
+            tail = window[-_TAIL:]
     return b"".join(chunks)
+
+
+async def _one(content: bytes) -> AsyncIterator[bytes]:
+    yield content
+
+
+def _http_error(exc: httpx.HTTPError, query: str) -> PartnerError:
+    if isinstance(exc, httpx.TimeoutException):
+        return PartnerTimeout(f"SRU request timed out ({type(exc).__name__})", native_query=query)
+    if isinstance(exc, httpx.ConnectError):
+        kind = "connect"
+    elif isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError)):
+        kind = "reset"
+    elif isinstance(exc, httpx.DecodingError):
+        kind = "malformed"
+    else:
+        kind = "error"
+    return PartnerError(f"SRU request failed: {type(exc).__name__}: {exc}", native_query=query, kind=kind)
+
+
+def _status_kind(status: int) -> str:
+    if status in (502, 503, 504):
+        return "unavailable"
+    if status in (401, 403, 407):
+        return "auth"
+    return "http"
 
 
 async def search_retrieve(http: httpx.AsyncClient, base_url: str, query: str, *, version: str = "1.2",
                           method: str = "GET", start_record: int = 1, maximum_records: int = 10,
                           record_schema: str | None = "marcxml", auth: httpx.Auth | None = None,
-                          timeout: float | None = None,
-                          max_bytes: int = MAX_RESPONSE_BYTES) -> SearchRetrieveResponse:
-    """Send one searchRetrieve and parse the answer; raises PartnerError subclasses."""
+                          timeout: float | None = None, max_bytes: int = MAX_RESPONSE_BYTES,
+                          max_records: int | None = None) -> SearchRetrieveResponse:
+    """Send one searchRetrieve and parse the answer; raises PartnerError subclasses (with their
+    `kind`). The body is bounded while it streams in: `max_bytes` decoded bytes and, when given,
+    `max_records` records (never fewer than `maximum_records`)."""
     request = build_request(base_url, query, version=version, method=method, start_record=start_record,
                             maximum_records=maximum_records, record_schema=record_schema, http=http,
                             timeout=timeout)
+    request.headers["Accept-Encoding"] = "gzip, deflate"  # only what _Decoder bounds
+    record_bound = None if max_records is None else max(max_records, maximum_records)
     try:
         response = await http.send(request, stream=True, **({"auth": auth} if auth is not None else {}))
         try:
-            body = await _read_bounded(response, max_bytes)
+            if response.status_code == 200:
+                body = await _read_bounded(response, max_bytes, record_bound)
+            else:
+                try:
+                    body = await _read_bounded(response, min(max_bytes, ERROR_BODY_BYTES))
+                except PartnerError:
+                    body = b""  # an enormous error page: the status says enough
         finally:
             await response.aclose()
     except PartnerError as exc:
         exc.native_query = query
         raise
-    except httpx.TimeoutException as exc:
-        raise PartnerTimeout(f"SRU request timed out ({type(exc).__name__})", native_query=query) from exc
     except httpx.HTTPError as exc:
-        raise PartnerError(f"SRU request failed: {type(exc).__name__}: {exc}", native_query=query) from exc
+        raise _http_error(exc, query) from exc
 
     if response.status_code != 200:
         prefix = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
         diagnostics = _diagnostics_in(body)
         if diagnostics:
             raise diagnostic_error(diagnostics, native_query=query, prefix=f"{prefix}: ")
-        err = PartnerError(f"SRU server answered {prefix}", native_query=query)
+        err = PartnerError(f"SRU server answered {prefix}", native_query=query,
+                           kind=_status_kind(response.status_code))
         err.http_status = response.status_code
         raise err
     return parse_response(body, native_query=query)
@@ -291,7 +384,7 @@ def _int(el, name: str) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise PartnerError(f"malformed SRU response: {name} is {text!r}, not a number") from None
+        raise PartnerError(f"malformed SRU response: {name} is {text!r}, not a number", kind="malformed") from None
 
 
 def _diagnostic(el) -> Diagnostic:
@@ -309,8 +402,13 @@ def diagnostic_error(diagnostics: list[Diagnostic], *, native_query: str | None 
         exc.uri = main.uri
     else:
         exc = PartnerDiagnostic(message, uri=main.uri, native_query=native_query)
+        exc.kind = _DIAGNOSTIC_KINDS.get(main.number, exc.kind)
     exc.diagnostics = diagnostics
     return exc
+
+
+# Fatal diagnostics that say more than "this query failed" (federator.errors.FAILURE_KINDS).
+_DIAGNOSTIC_KINDS = {2: "unavailable", 3: "auth"}
 
 
 _SCHEMA_NAMESPACES = {
@@ -375,16 +473,40 @@ def _record(el, response: SearchRetrieveResponse) -> None:
     response.records.append(SRURecord(schema_name(schema, payload), payload, position))
 
 
-def _root(content: bytes):
+_ENCODING_ERRORS = frozenset({etree.ErrorTypes.ERR_INVALID_ENCODING, etree.ErrorTypes.ERR_UNSUPPORTED_ENCODING})
+
+
+def _utf8_or_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
+    return error.object[error.start:error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("federator-utf8-or-cp1252", _utf8_or_cp1252)
+
+
+def _parse(content: bytes) -> tuple[etree._Element, bool]:
+    """(root, re-read): a body that is not in the encoding it declares (Latin-1 or Windows-1252
+    sent as UTF-8 is common) is read again as UTF-8 with those bytes taken as Windows-1252."""
     try:
-        root = etree.fromstring(content, PARSER)
+        return etree.fromstring(content, PARSER), False
+    except etree.XMLSyntaxError as exc:
+        if exc.code not in _ENCODING_ERRORS:
+            raise
+    text = _XML_DECL.sub("", content.decode("utf-8", errors="federator-utf8-or-cp1252"), count=1)
+    return etree.fromstring(text.encode("utf-8"), PARSER), True
+
+
+def _root(content: bytes, notes: list[str] | None = None):
+    try:
+        root, reread = _parse(content)
     except (etree.XMLSyntaxError, ValueError) as exc:
-        raise PartnerError(f"malformed SRU response: {exc}") from None
+        raise PartnerError(f"malformed SRU response: {exc}", kind="malformed") from None
+    if reread and notes is not None:
+        notes.append("the answer was not in the character set it declared; read as UTF-8/Windows-1252")
     if _local(root) == "Envelope":  # SRW (SOAP)
         body = _child(root, "Body")
         root = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
         if root is None:
-            raise PartnerError("malformed SRU response: empty SOAP envelope")
+            raise PartnerError("malformed SRU response: empty SOAP envelope", kind="malformed")
     return root
 
 
@@ -403,19 +525,21 @@ def _diagnostics_in(content: bytes) -> list[Diagnostic]:
 def parse_response(content: bytes, *, native_query: str | None = None) -> SearchRetrieveResponse:
     """Parse a searchRetrieveResponse (1.x or 2.0 namespace, or none); raises PartnerError
     subclasses for malformed XML and for fatal diagnostics."""
+    notes: list[str] = []
     try:
-        root = _root(content)
+        root = _root(content, notes)
         name = _local(root)
         if name == "diagnostics":  # some servers answer a bad request with a bare diagnostics list
             diagnostics = [_diagnostic(d) for d in _children(root, "diagnostic")]
             if not diagnostics:
-                raise PartnerError("malformed SRU response: empty diagnostics")
+                raise PartnerError("malformed SRU response: empty diagnostics", kind="malformed")
             raise diagnostic_error(diagnostics)
         if name != "searchRetrieveResponse":
-            raise PartnerError(f"malformed SRU response: root element is <{name}>, not searchRetrieveResponse")
+            raise PartnerError(f"malformed SRU response: root element is <{name}>, not searchRetrieveResponse",
+                               kind="malformed")
         sru2 = etree.QName(root).namespace == SRU2_NS
         response = SearchRetrieveResponse(number_of_records=0, version=_text(root, "version") or
-                                          ("2.0" if sru2 else None))
+                                          ("2.0" if sru2 else None), notes=notes)
         holder = _child(root, "diagnostics")
         if holder is not None:
             response.diagnostics = [_diagnostic(d) for d in _children(holder, "diagnostic")]
