@@ -248,3 +248,110 @@ def test_corporate_authors_are_compared_whole():
     a, b = loc_record(8971), loc_record(9099, "b")
     assert title_key(a.title) == title_key(b.title)
     assert match(a, b).level is None
+
+
+# -- author lists, missing years, looser titles (issue 4) ---------------------------------------
+
+
+def test_author_lists_are_compared_as_people():
+    from federator.dedup.keys import name_keys
+    from federator.dedup.match import author_agreement, names_match
+
+    assert names_match(name_keys("Dvorak, Thomas L."), name_keys("Thomas Dvorak"))
+    assert names_match(name_keys("Dvorak, Thomas L."), name_keys("T. L. Dvorak"))
+    assert names_match(name_keys("García-Molina, Héctor"), name_keys("H. Molina"))  # part of a compound surname
+    assert names_match(name_keys("Shanmugasundaram, J."), name_keys("J. Shnmugasundram"))  # a typo
+    assert names_match(name_keys("William Meira Jr."), name_keys("Meira, W."))  # the suffix is no surname
+    assert not names_match(name_keys("Liu, Jinhua"), name_keys("Liu, Dan"))  # another person
+    assert not names_match(name_keys("Chen, Li"), name_keys("Chan, Li"))  # short surnames: one letter matters
+
+    band = loc_record(104)  # Dvorak, Floyd; edited by Margolis
+    reordered = strip_ids(band, "x")
+    reordered.authors = ["Richard Floyd", "Bob Margolis", "Thomas L. Dvorak"]
+    assert author_agreement(record_keys(band), record_keys(reordered)).level == "strong"
+    truncated = strip_ids(band, "y")
+    truncated.authors = ["T. Dvorak", "R. Floyd"]  # a partner that transcribes two names only
+    ag = author_agreement(record_keys(band), record_keys(truncated))
+    assert (ag.level, ag.matched, ag.of) == ("strong", 2, 2)
+    other = strip_ids(band, "z")
+    other.authors = ["Sousa, John Philip"]
+    other.responsibility = None
+    assert author_agreement(record_keys(band), record_keys(other)).level == "conflict"
+
+
+def test_reordered_and_abbreviated_authors_still_the_same_edition():
+    band = loc_record(104)
+    b = strip_ids(band, "slims")
+    b.authors = ["R. L. Floyd", "T. L. Dvorak"]
+    b.responsibility = None
+    result = match(band, b)
+    assert (result.level, result.rule) == ("edition", "fuzzy"), result.explanation
+    assert "2 of 2 authors agree" in result.explanation
+
+
+def test_a_year_known_on_one_side_only_is_no_conflict_but_a_different_year_is():
+    a = loc_record(76)
+    b = strip_ids(a, "slims")
+    b.year = None
+    result = match(a, b)
+    assert result.level == "edition", result.explanation
+    assert "year known on one side only" in result.explanation
+    b.year = 2003
+    assert match(a, b).level == "work"
+
+
+def test_words_added_around_a_title_with_two_authors_agreeing():
+    band = loc_record(104)
+    b = strip_ids(band, "x")
+    b.title = ("Manhattan Beach Music handbooks. Best music for beginning band"
+               " : a selective repertoire guide to music and methods for beginning band")
+    b.year = None
+    result = match(band, b)
+    assert result.level == "edition", result.explanation
+    assert "contains" in result.explanation or "close" in result.explanation
+
+
+def test_a_contained_title_is_not_enough_when_both_records_carry_other_isbns():
+    # a companion volume by the same people: its title contains the book's, its ISBN differs
+    band = loc_record(104)
+    guide = copy_as(band, "x", isbns=["9780306406157"], lccn=None,
+                    title="Teacher's guide to Best music for beginning band : a selective repertoire guide to music and methods")
+    result = match(band, guide)
+    assert result.level != "edition", result.explanation
+
+
+def test_a_short_title_inside_a_longer_one_is_another_book():
+    a = strip_ids(loc_record(76), "x")  # The sun / Cole
+    b = strip_ids(loc_record(76), "y")
+    b.title = "Exploring the sun and the planets of the solar system"
+    b.year = None
+    assert match(a, b).level is None
+    assert match(b, a).level is None
+
+
+def test_one_author_one_year_unknown_and_a_title_inside_a_much_longer_one_stay_apart():
+    a = strip_ids(loc_record(104), "x")
+    a.title = "Best music for beginning band : a selective repertoire guide"
+    a.authors, a.responsibility = ["Dvorak, Thomas L."], None
+    b = strip_ids(a, "y")
+    b.title = ("Performance notes and rehearsal plans for conductors using Best music for beginning band"
+               " : a selective repertoire guide to music and methods for beginning band")
+    b.year = None
+    result = match(a, b)
+    assert result.scores["contained"] == 100.0
+    assert result.level != "edition", result.explanation
+    b.year = a.year  # the same year known on both sides is evidence enough
+    assert match(a, b).level == "edition"
+
+
+def test_blocking_brings_together_reordered_authors_and_a_reworded_title_start():
+    from federator.dedup import Clusterer
+
+    band = loc_record(104)
+    b = strip_ids(band, "slims")
+    b.title = "The best music for beginning band"
+    b.authors = ["Floyd, Richard L.", "Dvorak, Thomas L."]
+    c = Clusterer()
+    merged = c.add([band, b])
+    assert c.comparisons == 1
+    assert [len(m.members) for m in merged] == [2]

@@ -146,6 +146,10 @@ class NameKeys:
     words: frozenset[str]  # every folded word of the name
 
 
+# Generational suffixes after a name written "Forename Surname Jr."; alone they are no name.
+_NAME_SUFFIXES = frozenset("jr sr ii iii iv".split())
+
+
 @lru_cache(maxsize=1 << 15)
 def name_keys(name: str | None) -> NameKeys:
     """Keys of one personal or corporate name, "Surname, Forename" or "Forename Surname"."""
@@ -158,11 +162,14 @@ def name_keys(name: str | None) -> NameKeys:
         initial = fore[0][0] if fore and not fore[0].isdigit() else ""
         return NameKeys(" ".join(sur), initial, frozenset(sur + fore))
     words = fold_words(name)
+    if words and words[-1] in _NAME_SUFFIXES:  # "William Meira Jr.": the surname is Meira
+        words = words[:-1]
     if not words:
         return NameKeys("", "", frozenset())
     if is_corporate(name, words):
         return NameKeys(" ".join(words), "", frozenset(words))
     return NameKeys(words[-1], words[0][0] if len(words) > 1 else "", frozenset(words))
+
 
 
 _CORPORATE_WORDS = frozenset(
@@ -184,14 +191,7 @@ def is_corporate(name: str, words: tuple[str, ...]) -> bool:
 @lru_cache(maxsize=1 << 15)
 def surname(name: str | None) -> str:
     """Folded surname of one name (the part before the comma, else the last word)."""
-    if not name:
-        return ""
-    if "," in name:
-        return " ".join(fold_words(name.split(",", 1)[0]))
-    words = fold_words(name)
-    if not words:
-        return ""
-    return " ".join(words) if is_corporate(name, words) else words[-1]
+    return name_keys(name).surname
 
 
 def forename_initial(name: str | None) -> str:
@@ -358,9 +358,11 @@ class RecordKeys:
     subtitle: bool
     words: tuple[str, ...]  # significant words of the title proper
     title_words: tuple[str, ...]  # significant words of the whole title
+    joined: str  # title_words without spaces ("data base" and "database" alike), for containment
     author: str  # main author surname
     initial: str  # main author's forename initial ("" if unknown)
     author_words: frozenset[str]  # every word of every author name and of the responsibility
+    names: tuple[NameKeys, ...]  # every author (main first), for comparing author lists
     year: int | None
     edition_no: int | None
     revised: bool
@@ -382,9 +384,18 @@ class RecordKeys:
 TITLE_BLOCK_WORDS = 4
 
 
+# Author + title-word keys: each of the first BLOCK_AUTHORS authors' surnames with each of the
+# BLOCK_LONG_WORDS longest title words. Partners list co-authors in different orders and reword
+# the start of a title ("Using/Applying the golden rule of sampling ..."); a surname and a long
+# word in common still bring such records together, and the blocks stay small.
+BLOCK_AUTHORS = 5
+BLOCK_LONG_WORDS = 2
+
+
 def blocking_keys(rec: Record) -> tuple[str, ...]:
     """Keys under which a record is filed for candidate generation: each ISBN-13, the LCCN,
-    each OCLC number and ISSN, the first title words, and main-author surname + first title word."""
+    each OCLC number and ISSN, the first title words, main-author surname + first title word,
+    and author surnames + the longest title words."""
     blocks = [f"i:{i}" for i in rec.isbns]
     if rec.lccn:
         blocks.append(f"l:{rec.lccn}")
@@ -397,12 +408,18 @@ def blocking_keys(rec: Record) -> tuple[str, ...]:
             sur = surname(rec.authors[0])
             if sur:
                 blocks.append(f"a:{sur}:{words[0]}")
+            long_words = sorted(set(words), key=lambda w: (-len(w), w))[:BLOCK_LONG_WORDS]
+            for name in rec.authors[:BLOCK_AUTHORS]:
+                sur = surname(name)
+                if sur:
+                    blocks.extend(f"w:{sur}:{w}" for w in long_words)
     return tuple(dict.fromkeys(blocks))
 
 
 def record_keys(rec: Record) -> RecordKeys:
     """Compute all matching keys of one record."""
     tk = title_keys(rec.title)
+    names = tuple(k for k in map(name_keys, rec.authors) if k.surname)
     main = name_keys(rec.authors[0]) if rec.authors else name_keys(None)
     edition_no, revised, ed_words = _edition_keys(rec.edition)
     if len(rec.authors) == 1 and not rec.responsibility:
@@ -414,9 +431,11 @@ def record_keys(rec: Record) -> RecordKeys:
         subtitle=tk.subtitle,
         words=tk.words,
         title_words=tk.title_words,
+        joined="".join(tk.title_words),
         author=main.surname,
         initial=main.initial,
         author_words=author_words,
+        names=names,
         year=rec.year,
         edition_no=edition_no,
         revised=revised,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from federator.dedup.keys import RecordKeys, record_keys
+from federator.dedup.keys import NameKeys, RecordKeys, record_keys
 from federator.records.model import MaterialType, Record
 
 # Title similarity is 0-100 over significant words: the lower of a character ratio and a
@@ -51,7 +51,29 @@ TITLE_NO_AUTHOR_MIN = 97.0
 # (same author, same set ISBN) scores 87.5.
 TITLE_SUBSTITUTION_MIN = 95.0
 
-# Main-author surnames this similar are the same person (typing and transliteration
+# Titles this close (no word substituted: one title adds or misspells words) are enough for
+# the same edition when at least two named people agree as well ("strong" authors below).
+TITLE_CLOSE_MIN = 85.0
+
+# One title contained in the other: the shorter title's significant words, spaces removed, found
+# in the longer at this partial similarity. Partners add words around a title (a series or
+# conference name, "(tutorial)", a citation's leftovers) or run words together ("database" /
+# "data base"). Only titles of at least CONTAINED_MIN_CHARS letters count: "Java" is contained in
+# "Thinking in Java". With one author agreeing the bar is CONTAINED_MIN; with two or more,
+# CONTAINED_STRONG_MIN.
+CONTAINED_MIN = 95.0
+CONTAINED_STRONG_MIN = 90.0
+CONTAINED_MIN_CHARS = 25
+# With one author agreeing and a year on one side only, the shorter title must also make up this
+# share of the longer one: "The Mariposa distributed database management system" (0.56 of
+# "Performance of adaptive query processing in the Mariposa ...") is another paper.
+CONTAINED_UNDATED_SHARE = 0.6
+
+# A record without any author can still be the same edition as one with authors when the
+# titles (this many significant words or more, so not "Annual report") and the year coincide.
+DISTINCTIVE_TITLE_WORDS = 4
+
+# Surnames this similar are the same person (typing and transliteration
 # variants: "Muhamad"/"Muhammad" score ~93 and are; "Tschaikowsky"/"Tchaikovsky" ~80 are not).
 AUTHOR_MIN = 88.0
 
@@ -133,27 +155,102 @@ def title_score(a: RecordKeys, b: RecordKeys) -> float:
     return title_compare(a, b)[0]
 
 
-def author_score(a: RecordKeys, b: RecordKeys) -> float | None:
-    """Main-author similarity 0-100 (0 for a conflict), None when either record has no author."""
-    if not a.author or not b.author:
-        return None
-    return 100.0 if authors_compatible(a, b) else 0.0
+@dataclass(slots=True, frozen=True)
+class AuthorAgreement:
+    """How two author lists compare."""
+
+    level: str  # "unknown" (a record names nobody) | "conflict" | "compatible" | "strong"
+    matched: int  # people of the shorter list found in the longer one
+    of: int  # length of the shorter list
+
+    def describe(self) -> str:
+        if self.level == "unknown":
+            return "no author to compare"
+        if self.level == "conflict":
+            return f"authors differ ({self.matched} of {self.of} agree)"
+        return "author agrees" if self.of == 1 else f"{self.matched} of {self.of} authors agree"
 
 
-def authors_compatible(a: RecordKeys, b: RecordKeys) -> bool:
-    """Same main author, or one's main author named among the other's authors (any word of
-    their names or responsibility statement); unknown counts as yes.
-
-    Same surname with different forename initials ("Liu, Jinhua" / "Liu, Dan") is not the
-    same author: common surnames would otherwise carry much of the decision.
-    """
-    if not a.author or not b.author:
+def names_match(x: NameKeys, y: NameKeys) -> bool:
+    """One person under two forms: the same surname, a typo or transliteration apart or one
+    word of a compound surname ("Garcia-Molina" / "Molina"), and no conflicting forename
+    initial ("Liu, Jinhua" / "Liu, Dan" are two people)."""
+    if x.initial and y.initial and x.initial != y.initial:
+        return False
+    if x.surname == y.surname:
         return True
+    if (len(x.surname) > 2 and x.surname in y.words) or (len(y.surname) > 2 and y.surname in x.words):
+        return True
+    return fuzz.ratio(x.surname, y.surname) >= AUTHOR_MIN
+
+
+def _main_authors_agree(a: RecordKeys, b: RecordKeys) -> bool:
+    """Same main author, or one's main author named among the other's authors (any word of
+    their names or responsibility statement)."""
     if a.author == b.author:
         return not (a.initial and b.initial and a.initial != b.initial)
     if a.author in b.author_words or b.author in a.author_words:
         return True
     return fuzz.ratio(a.author, b.author) >= AUTHOR_MIN and (not a.initial or not b.initial or a.initial == b.initial)
+
+
+def author_agreement(a: RecordKeys, b: RecordKeys) -> AuthorAgreement:
+    """Compare the author lists as sets of people (order, forenames written out or as initials,
+    and missing co-authors tolerated: partners transcribe a few authors or all of them).
+
+    "strong": two or more people agree, and at least two thirds of the shorter list;
+    "compatible": the main authors agree, or at least half of the shorter list is found in the
+    other; "conflict": otherwise. "unknown" when either record names nobody.
+    """
+    if not a.names or not b.names or not a.author or not b.author:
+        return AuthorAgreement("unknown", 0, 0)
+    short, long = (a.names, b.names) if len(a.names) <= len(b.names) else (b.names, a.names)
+    free = list(long)
+    matched = 0
+    for x in short:
+        for i, y in enumerate(free):
+            if names_match(x, y):
+                del free[i]
+                matched += 1
+                break
+    of = len(short)
+    if matched >= 2 and 3 * matched >= 2 * of:
+        return AuthorAgreement("strong", matched, of)
+    if (matched and 2 * matched >= of) or _main_authors_agree(a, b):
+        return AuthorAgreement("compatible", matched, of)
+    return AuthorAgreement("conflict", matched, of)
+
+
+def author_score(a: RecordKeys, b: RecordKeys) -> float | None:
+    """Author agreement 0-100 (0 for a conflict), None when either record has no author."""
+    agreement = author_agreement(a, b)
+    if agreement.level == "unknown":
+        return None
+    return 0.0 if agreement.level == "conflict" else 100.0
+
+
+def authors_compatible(a: RecordKeys, b: RecordKeys) -> bool:
+    """The author lists do not contradict each other (see `author_agreement`); unknown counts
+    as yes. Same surname with different forename initials is not the same author: common
+    surnames would otherwise carry much of the decision."""
+    return author_agreement(a, b).level != "conflict"
+
+
+def _share(x: str, y: str) -> float:
+    """Length of the shorter string over the longer's."""
+    return min(len(x), len(y)) / max(len(x), len(y), 1)
+
+
+def title_containment(a: RecordKeys, b: RecordKeys) -> float:
+    """0-100: how well the shorter title (significant words, spaces removed) is found inside the
+    longer one; 0 when the shorter title is too short to say anything (CONTAINED_MIN_CHARS).
+
+    Whole titles only: a title proper alone ("Approximate query processing") inside another
+    title is too often another paper or book of the same people."""
+    short, long = (a.joined, b.joined) if len(a.joined) <= len(b.joined) else (b.joined, a.joined)
+    if len(short) < CONTAINED_MIN_CHARS:
+        return 0.0
+    return fuzz.partial_ratio(short, long)
 
 
 def publisher_score(a: RecordKeys, b: RecordKeys) -> float | None:
@@ -268,52 +365,95 @@ def _identifier_match(a: RecordKeys, b: RecordKeys, rule: str, shared: str, scor
 
 
 def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> MatchResult:
+    """No shared identifier: title, authors and year must say it, and nothing may contradict.
+
+    Same edition when, with no conflicting year, edition statement, format or publisher:
+      - the titles agree (TITLE_EDITION_MIN) and the authors are compatible;
+      - or the titles are close (TITLE_CLOSE_MIN) or one contains the other
+        (CONTAINED_STRONG_MIN) and two or more people agree ("strong" authors);
+      - or one title contains the other (CONTAINED_MIN) and the authors are compatible;
+      - or a record names no author, the titles agree (TITLE_NO_AUTHOR_MIN) and so do the
+        publishers, or the years (known, equal) and the title is distinctive.
+    The looser title rules apply only when the two records do not both carry ISBNs (different
+    ISBNs with such titles are different books: a solutions manual, a companion volume).
+    A year known on one side only does not contradict; a different year does.
+    """
     if not a.title or not b.title:
         return MatchResult(None, None, scores, "no title to compare")
     if a.volume != b.volume:  # cheap, and decisive: checked before any string similarity
         return MatchResult(None, None, scores, _volume_conflict(a, b) or "")
     ts, substituted = title_compare(a, b)
     scores["title"] = ts
-    if not _titles_agree(ts, substituted, TITLE_WORK_MIN):
+    title_same = _titles_agree(ts, substituted, TITLE_EDITION_MIN)
+    title_work = _titles_agree(ts, substituted, TITLE_WORK_MIN)
+    title_close = ts >= TITLE_CLOSE_MIN and not substituted
+    contained = 0.0
+    if not title_same:
+        contained = title_containment(a, b)
+        if contained:
+            scores["contained"] = contained
+    if not (title_work or title_close or contained >= CONTAINED_STRONG_MIN):
         return MatchResult(None, None, scores, f"titles differ ({ts:.0f})")
-    aus = author_score(a, b)
+
     ps = publisher_score(a, b)
     if ps is not None:
         scores["publisher"] = ps
+    ag = author_agreement(a, b)
+    if ag.level != "unknown":
+        scores["author"] = 0.0 if ag.level == "conflict" else 100.0
+        scores["authors_matched"] = float(ag.matched)
+        scores["authors_compared"] = float(ag.of)
+    if ag.level == "conflict":
+        return MatchResult(None, None, scores, f"title similar ({ts:.0f}) but {ag.describe()} ({a.author} vs {b.author})")
+
     # both years unknown counts as the same year only when the publishers agree
-    same_year = a.year == b.year and (a.year is not None or (ps is not None and ps >= PUBLISHER_AGREE))
-    if aus is None:
-        if (
-            ts >= TITLE_NO_AUTHOR_MIN
-            and same_year
-            and ps is not None
-            and ps >= PUBLISHER_AGREE
-            and not format_conflict(a, b)
-            and not edition_conflict(a, b)
+    publishers_agree = ps is not None and ps >= PUBLISHER_AGREE
+    same_year = a.year == b.year and (a.year is not None or publishers_agree)
+    year_unknown = not same_year and (a.year is None or b.year is None)
+    if same_year:
+        year_text = f"same year {a.year}" if a.year is not None else "no year on either, publishers agree"
+    else:
+        year_text = f"year known on one side only ({a.year or b.year})" if year_unknown else ""
+
+    conflicts: list[str] = []
+    if not same_year and not year_unknown:
+        conflicts.append(_fmt_year(a, b))
+    if conflict := edition_conflict(a, b):
+        conflicts.append(conflict)
+    if conflict := format_conflict(a, b):
+        conflicts.append(conflict)
+    if ps is not None and ps < PUBLISHER_CONFLICT:
+        conflicts.append(f"publishers differ ({ps:.0f})")
+    elif a.isbns and b.isbns and not publishers_agree:
+        conflicts.append("different ISBNs and no publisher agreement")
+
+    if ag.level == "unknown":
+        distinctive = min(len(a.title_words), len(b.title_words)) >= DISTINCTIVE_TITLE_WORDS
+        if ts >= TITLE_NO_AUTHOR_MIN and not conflicts and (
+            (same_year and publishers_agree) or (distinctive and a.year is not None and same_year and ps is None)
         ):
+            what = f"publisher ({ps:.0f})" if publishers_agree else "a distinctive title"
             return MatchResult(
                 "edition", "fuzzy", scores,
-                f"no author to compare; title ({ts:.0f}), publisher ({ps:.0f}) and year {a.year} agree",
+                f"no author to compare; title ({ts:.0f}), {what} and year {a.year} agree",
             )
         return MatchResult(None, None, scores, f"title similar ({ts:.0f}) but no author to confirm")
-    scores["author"] = aus
-    if aus == 0.0:
-        return MatchResult(None, None, scores, f"title similar ({ts:.0f}) but authors differ ({a.author} vs {b.author})")
 
-    head = f"title ({ts:.0f}) and author agree"
-    reasons: list[str] = []
-    if ts < TITLE_EDITION_MIN:
-        reasons.append(f"title only {ts:.0f}")
-    if not same_year:
-        reasons.append(_fmt_year(a, b))
-    if conflict := edition_conflict(a, b):
-        reasons.append(conflict)
-    if conflict := format_conflict(a, b):
-        reasons.append(conflict)
-    if ps is not None and ps < PUBLISHER_CONFLICT:
-        reasons.append(f"publishers differ ({ps:.0f})")
-    elif a.isbns and b.isbns and (ps is None or ps < PUBLISHER_AGREE):
-        reasons.append("different ISBNs and no publisher agreement")
-    if reasons:
-        return MatchResult("work", "fuzzy", scores, f"{head}; another edition or format: {'; '.join(reasons)}")
-    return MatchResult("edition", "fuzzy", scores, f"{head}, same year {a.year}, editions and format compatible")
+    strong = ag.level == "strong"
+    if title_same:
+        basis = f"titles agree ({ts:.0f})"
+    elif (strong and (title_close or contained >= CONTAINED_STRONG_MIN)) or (
+        contained >= CONTAINED_MIN and (same_year or _share(a.joined, b.joined) >= CONTAINED_UNDATED_SHARE)
+    ):
+        basis = f"titles close ({ts:.0f})" if strong and title_close else f"one title contains the other ({contained:.0f})"
+        if a.isbns and b.isbns:
+            conflicts.append(f"{basis} only, and different ISBNs")
+    else:
+        basis = f"titles similar ({ts:.0f})"
+        conflicts.append(f"title only {ts:.0f}")
+    head = f"{basis}, {ag.describe()}"
+    if not conflicts:
+        return MatchResult("edition", "fuzzy", scores, f"{head}, {year_text}, editions and format compatible")
+    if title_work or (strong and title_close):
+        return MatchResult("work", "fuzzy", scores, f"{head}; another edition or format: {'; '.join(conflicts)}")
+    return MatchResult(None, None, scores, f"{head}, but {'; '.join(conflicts)}")
