@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Query as Q, Request
 
 from federator.config import Partner, Settings
-from federator.errors import UnsupportedParameterError
+from federator.errors import QueryTooLongError, UnsupportedParameterError
 from federator.query.model import Query
 from federator.query.params import query_from_params
 from federator.service import SORTS, SearchService
@@ -45,9 +45,9 @@ def search_params(service: SearchService, settings: Settings):
         year_to: Annotated[int | None, Q(ge=0, le=9999, description="Latest year of publication")] = None,
         language: Annotated[str | None, Q(description="Language code (ISO 639-2), e.g. ind")] = None,
         format: Annotated[str | None, Q(description="Material type, e.g. book, serial")] = None,
-        partners: Annotated[str | None, Q(description="Comma-separated partner ids (default: all)")] = None,
-        network: Annotated[str | None, Q(description="Only partners in this network/region")] = None,
-        sort: Annotated[str, Q(description=f"One of {', '.join(SORTS)}")] = "relevance",
+        partners: Annotated[str | None, Q(max_length=2000, description="Comma-separated partner ids (default: all)")] = None,
+        network: Annotated[str | None, Q(max_length=100, description="Only partners in this network/region")] = None,
+        sort: Annotated[str, Q(max_length=20, description=f"One of {', '.join(SORTS)}")] = "relevance",
         page: Annotated[int, Q(ge=1, le=10000, description="Page number, from 1")] = 1,
         page_size: Annotated[int | None, Q(ge=1, description="Merged records per page")] = None,
     ) -> SearchRequest:
@@ -55,10 +55,10 @@ def search_params(service: SearchService, settings: Settings):
         if unknown:
             raise UnsupportedParameterError(
                 f"unknown parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(SEARCH_PARAMS))}")
-        limits = settings.search
+        limits = service.settings.search  # the service's: POST /admin/reload changes them
         text_len = sum(len(v) for v in (q, cql, title, author, subject) if v)
         if text_len > limits.max_query_length:
-            raise UnsupportedParameterError(
+            raise QueryTooLongError(
                 f"query too long: {text_len} characters (at most {limits.max_query_length})")
         if sort not in SORTS:
             raise UnsupportedParameterError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
@@ -67,7 +67,8 @@ def search_params(service: SearchService, settings: Settings):
             raise UnsupportedParameterError(f"page_size {size} is over the maximum {limits.max_page_size}")
         query = query_from_params(q=q, cql=cql, title=title, author=author, subject=subject,
                                   isbn=isbn, issn=issn, year_from=year_from, year_to=year_to,
-                                  language=language, format=format, max_length=limits.max_query_length)
+                                  language=language, format=format, max_length=limits.max_query_length,
+                                  max_depth=limits.max_cql_depth)
         chosen = service.select(_split(partners), network)
         return SearchRequest(query, chosen, sort, page, size)
 

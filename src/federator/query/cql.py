@@ -24,7 +24,13 @@ from cql._vendor.ply.yacc import NullLogger
 from cql.lexer import CQLLexer
 from cql.parser import CQLParser12, CQLParserError, CQLSearchClause, CQLTriple
 
-from federator.errors import QueryError, QuerySyntaxError, UnsupportedIndexError, UnsupportedRelationError
+from federator.errors import (
+    QueryError,
+    QuerySyntaxError,
+    QueryTooLongError,
+    UnsupportedIndexError,
+    UnsupportedRelationError,
+)
 from federator.query.indexes import CQL_ALIASES, SRU_DEFAULT_MAP, canonical_index
 from federator.query.model import Boolean, Clause, Modifier, Node, Query, SortKey
 
@@ -32,6 +38,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
     "RELATIONS",
+    "check_characters",
     "combine",
     "format_clause",
     "format_term",
@@ -131,9 +138,8 @@ def normalise_term(term: str) -> str:
 def parse_cql(text: str, *, max_length: int = MAX_LENGTH, max_depth: int = MAX_DEPTH) -> Query:
     """Parse CQL 1.2 into the query tree with canonical index names; raises QueryError subclasses."""
     if len(text) > max_length:
-        err = QueryError(f"query is {len(text)} characters long; the limit is {max_length}")
-        err.diagnostic = 12  # too many characters in query
-        raise err
+        raise QueryTooLongError(f"query is {len(text)} characters long; the limit is {max_length}")
+    check_characters(text)
     if not text.strip():
         raise QuerySyntaxError("empty query", position=1)
     lexer, parser = _machinery()
@@ -147,6 +153,21 @@ def parse_cql(text: str, *, max_length: int = MAX_LENGTH, max_depth: int = MAX_D
     tree = _convert(ast.root)
     _check_depth(tree, max_depth)
     return Query(root=tree, sort=_sort_keys(ast.root), text=text)
+
+
+# C0 controls other than tab/newline/return, DEL, C1 controls, lone surrogates, U+FFFE/U+FFFF:
+# no catalog term holds them, and a NUL would cut a Z39.50 term short in C.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def check_characters(text: str, name: str | None = None) -> None:
+    """Refuse characters no partner can be trusted to read (QuerySyntaxError with the position)."""
+    bad = _CONTROL.search(text)
+    if bad:
+        pos = bad.start() + 1
+        where = f"{name} " if name else "query "
+        raise QuerySyntaxError(f"{where}has the control character U+{ord(bad.group()):04X} at position {pos}",
+                               position=pos, details=name)
 
 
 def _check_depth(tree: Node, max_depth: int) -> None:

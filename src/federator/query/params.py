@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from federator.errors import QueryError
-from federator.query.cql import MAX_LENGTH, combine, normalise_term, parse_cql, to_cql
+from federator.errors import QueryError, QueryTooLongError
+from federator.query.cql import MAX_DEPTH, MAX_LENGTH, check_characters, combine, normalise_term, parse_cql, to_cql
 from federator.query.model import Clause, Node, Query
 
 __all__ = ["query_from_params"]
@@ -29,7 +29,8 @@ def _text(name: str, value: object, max_length: int) -> str | None:
     if not text:
         return None
     if len(text) > max_length:
-        raise QueryError(f"{name} is {len(text)} characters long; the limit is {max_length}", details=name)
+        raise QueryTooLongError(f"{name} is {len(text)} characters long; the limit is {max_length}", details=name)
+    check_characters(text, name)
     return normalise_term(text)
 
 
@@ -71,6 +72,7 @@ def query_from_params(
     format: str | None = None,  # noqa: A002 - the public parameter name
     cql: str | None = None,
     max_length: int = MAX_LENGTH,
+    max_depth: int = MAX_DEPTH,
 ) -> Query:
     """The query tree for simple parameters (ANDed) plus optional CQL; raises QueryError subclasses."""
     values = {
@@ -105,7 +107,7 @@ def query_from_params(
     sort = ()
     nodes: list[Node] = list(clauses)
     if cql is not None and cql.strip():
-        parsed = parse_cql(cql.strip(), max_length=max_length)
+        parsed = parse_cql(cql.strip(), max_length=max_length, max_depth=max_depth)
         nodes.append(parsed.root)
         sort = parsed.sort
     if not nodes:
@@ -115,5 +117,5 @@ def query_from_params(
     query = Query(root=root, sort=sort)
     text = to_cql(query)
     if len(text) > max_length:
-        raise QueryError(f"the query amounts to {len(text)} characters of CQL; the limit is {max_length}")
+        raise QueryTooLongError(f"the query amounts to {len(text)} characters of CQL; the limit is {max_length}")
     return Query(root=root, sort=sort, text=text)
