@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
@@ -34,8 +33,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     from federator.config import load_settings
 
+    from federator.api.ops import logging_config
+
     try:
-        load_settings(args.config)  # fail fast with a readable message
+        settings = load_settings(args.config)  # fail fast with a readable message
     except ConfigError as exc:
         print(f"federator: {exc}", file=sys.stderr)
         return 2
@@ -44,10 +45,10 @@ def _serve(args: argparse.Namespace) -> int:
     # The gateway's own base URL, for '{gateway}' partner endpoints (the bundled demo catalogs).
     local_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     os.environ.setdefault("FEDERATOR_GATEWAY_URL", f"http://{local_host}:{args.port}")
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per partner request is noise
+    # JSON log lines with the request id (or text: ops.log_format), in every worker process
     uvicorn.run("federator.api.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, access_log=False)
+                workers=args.workers, log_level=args.log_level, access_log=False,
+                log_config=logging_config(args.log_level, settings.ops.log_format))
     return 0
 
 

@@ -25,6 +25,8 @@ def status(st: PartnerStatus) -> dict[str, Any]:
         "skipped": st.skipped,
         "elapsed_ms": st.elapsed_ms,
         "diagnostic": st.diagnostic,
+        "error_kind": st.error_kind,
+        "retry_at": st.retry_at,
         "native_query": st.native_query,
         "warnings": st.warnings,
     }
