@@ -107,6 +107,14 @@ def test_index_a_partner_lacks_makes_it_unsupported(gateway, settings):
     assert any(s["status"] == "ok" for s in statuses.values())
 
 
+def test_an_index_no_partner_supports_is_said_plainly(gateway):
+    body = _search(gateway, cql='oclc = "12345"')  # no demo partner has an OCLC-number index
+    assert {p["status"] for p in body["partners"]} == {"unsupported"}
+    assert body["total"] == 0
+    assert body["notices"] and "No selected partner can run this query" in body["notices"][0]
+    assert "oclc" in body["notices"][0]
+
+
 def test_bad_parameters_are_400(gateway):
     for params in ({"q": "x", "bogus": "1"}, {"q": "x", "page_size": "100000"}, {"q": "x", "sort": "nonsense"},
                    {}, {"q": "x", "partners": "no-such-library"}, {"q": "x", "network": "atlantis"},
@@ -170,6 +178,7 @@ def test_unreachable_partner_reports_error_and_others_answer(settings):
     statuses = {p["id"]: p for p in body["partners"]}
     assert statuses["dead-library"]["status"] == "error"
     assert statuses["dead-library"]["diagnostic"]
+    assert any("Unreachable library (error)" in n for n in body["notices"])
     assert sum(s["status"] == "ok" for s in statuses.values()) >= 3
     assert body["records"]
     assert elapsed < settings.search.deadline + 1

@@ -123,10 +123,25 @@ def search_page(result, settings: Settings, *, sort: str, page: int, page_size: 
         "facets": {name: [{"value": v, "count": c} for v, c in values]
                    for name, values in result.facets(_networks(settings)).items()},
         "partners": [status(s) for s in result.statuses],
+        "notices": notices(result.statuses),
         "hits_reported": sum(s.hits or 0 for s in result.statuses),
         "search_ms": result.elapsed_ms,
         "elapsed_ms": elapsed_ms,
     }
+
+
+def notices(statuses: list[PartnerStatus]) -> list[str]:
+    """Plain-language warnings that the result is incomplete, so a partner that failed never
+    looks like "no results"."""
+    failed = [s for s in statuses if s.status != "ok"]
+    if not failed:
+        return []
+    if all(s.status == "unsupported" for s in statuses):
+        reasons = "; ".join(f"{s.name}: {s.diagnostic}" for s in statuses)
+        return [f"No selected partner can run this query ({reasons})."]
+    answered = len(statuses) - len(failed)
+    details = ", ".join(f"{s.name} ({s.status})" for s in failed)
+    return [f"{answered} of {len(statuses)} partners answered; results may be incomplete: {details}."]
 
 
 def _networks(settings: Settings) -> dict[str, list[str]]:
