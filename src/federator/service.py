@@ -71,7 +71,7 @@ class Progress:
 
     outcome: PartnerOutcome | None  # the partner that just finished; None on the last step
     clusterer: Clusterer  # the merged records so far: .merged(), .works()
-    changed: list[MergedRecord]  # merged records new or changed by this outcome
+    changed: list[str]  # ids of the merged records new or changed by this outcome
     result: SearchResult | None  # the finished search, on the last step only
 
 
@@ -225,7 +225,7 @@ class SearchService:
         by_id: dict[str, PartnerStatus] = {}
         async for outcome in self.outcomes(query, partners):
             by_id[outcome.status.partner_id] = outcome.status
-            changed = clusterer.add(outcome.records) if outcome.records else []
+            changed = clusterer.update(outcome.records) if outcome.records else []
             yield Progress(outcome, clusterer, changed, None)
         statuses = [by_id.get(p.id) or PartnerStatus(p.id, p.name, status=ERROR, diagnostic="no outcome")
                     for p in partners]

@@ -178,6 +178,18 @@ def test_incremental_add_returns_changed_clusters_and_equals_batch():
     assert c.add(second) == []  # the same records again change nothing
 
 
+def test_update_names_what_add_would_return_and_builds_nothing_twice():
+    first = [loc_record(i, "loc") for i in range(50, 150)]
+    second = [copy_as(loc_record(i), "ui") for i in range(100, 200)]
+    by_add, by_update = Clusterer(), Clusterer()
+    assert by_update.update(first) == [m.id for m in by_add.add(first)]
+    assert by_update.update(second) == [m.id for m in by_add.add(second)]
+    assert [(m.id, [r.key for r in m.members], m.work_id) for m in by_update.merged()] == [
+        (m.id, [r.key for r in m.members], m.work_id) for m in by_add.merged()
+    ]
+    assert by_update.update(second) == []
+
+
 def test_blocking_is_far_from_all_pairs():
     """5,000 records: 3,000 real LoC records and 2,000 copies of them by other partners, some
     with their identifiers stripped (so only title/author blocking can pair them)."""

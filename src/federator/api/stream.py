@@ -79,6 +79,6 @@ async def events(service: SearchService, settings: Settings, req: SearchRequest)
                 "page_size": req.page_size,
                 "records": [views.record_summary(m, settings, editions=editions.get(m.work_id, 1))
                             for m in ranked[start:start + req.page_size]],
-                "changed": [m.id for m in step.changed],
+                "changed": step.changed,
                 "elapsed_ms": elapsed(),
             }, seq)

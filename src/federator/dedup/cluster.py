@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from federator.dedup.keys import RecordKeys, blocking_keys, fold, record_keys, title_key
-from federator.dedup.match import ID_YEAR_TOLERANCE, MatchResult, authors_compatible, match_keys
+from federator.dedup.match import ID_YEAR_TOLERANCE, MatchResult, authors_compatible, extents_differ, match_keys
 from federator.dedup.model import FieldSource, MatchEvidence, MergedRecord, Work, _escape, member_ref, rec_id
 from federator.records.model import MaterialType, Record
 
@@ -70,6 +70,8 @@ class _Summary:
     editions: set[int] = field(default_factory=set)
     materials: set[MaterialType] = field(default_factory=set)
     electronic: set[bool] = field(default_factory=set)
+    extents: set[tuple[int, str]] = field(default_factory=set)
+    heights: set[int] = field(default_factory=set)
     authors: list[RecordKeys] = field(default_factory=list)  # one per distinct main author
 
     def add(self, k: RecordKeys) -> None:
@@ -83,6 +85,10 @@ class _Summary:
             self.materials.add(k.material)
         if k.electronic is not None:
             self.electronic.add(k.electronic)
+        if k.extent is not None:
+            self.extents.add(k.extent)
+        if k.height is not None:
+            self.heights.add(k.height)
         if k.author and all((a.author, a.initial) != (k.author, k.initial) for a in self.authors):
             self.authors.append(k)
 
@@ -98,6 +104,13 @@ class _Summary:
             return "different edition numbers"
         if len(self.materials | other.materials) > 1 or len(self.electronic | other.electronic) > 1:
             return "different formats"
+        for ea in self.extents:
+            for eb in other.extents:
+                if extents_differ(ea, eb):
+                    return "different extents"
+        if self.heights and other.heights and extents_differ(None, None, min(self.heights | other.heights),
+                                                              max(self.heights | other.heights)):
+            return "different heights"
         for a in self.authors:
             for b in other.authors:
                 if not authors_compatible(a, b):
@@ -175,9 +188,18 @@ class Clusterer:
         """Merge `records` into the clusters; return the merged records that are new or changed
         (members, id or work), sorted by id. A record whose key was already added is ignored."""
         with _gc_paused():
-            return self._add(records)
+            out = [self._merged(root) for root in self._add(records)]
+        out.sort(key=lambda m: m.id)
+        return out
 
-    def _add(self, records: Iterable[Record]) -> list[MergedRecord]:
+    def update(self, records: Iterable[Record]) -> list[str]:
+        """`add` without building the merged records: the sorted ids of those new or changed.
+        A search that only wants the final list builds each merged record once, at the end,
+        instead of once per partner that changed it."""
+        with _gc_paused():
+            return sorted(self._ids[root] for root in self._add(records))
+
+    def _add(self, records: Iterable[Record]) -> set[str]:
         batch: dict[str, Record] = {}
         for rec in records:
             k = rec.key
@@ -206,9 +228,7 @@ class Clusterer:
             self._clusters[root].merged = None
         changed |= self._assign_ids(changed)
         changed |= self._group_works()
-        out = [self._merged(root) for root in changed if root in self._clusters]
-        out.sort(key=lambda m: m.id)
-        return out
+        return {root for root in changed if root in self._clusters}
 
     def merged(self) -> list[MergedRecord]:
         """Every merged record, sorted by id."""
