@@ -34,7 +34,7 @@ from typing import ClassVar
 import httpx
 
 from federator.config import Partner
-from federator.connector import Fetch
+from federator.connector import MAX_WARNINGS, Fetch
 from federator.errors import ConfigError
 from federator.protocols.sru import search_retrieve
 from federator.query.model import Query
@@ -95,10 +95,11 @@ class SRUConnector:
                     break
                 got += 1
                 normalised = self._normalise(record.data, record.schema, record.position)
-                if normalised is None:
-                    fetch.skipped += 1
-                else:
+                if isinstance(normalised, Record):
                     fetch.records.append(normalised)
+                else:
+                    fetch.skipped += 1
+                    _warn(fetch, normalised)
             for error in page.record_errors:
                 if received + got >= want:
                     break
@@ -111,17 +112,18 @@ class SRUConnector:
                 return fetch
             start = next_start
 
-    def _normalise(self, elem, schema: str, position: int | None) -> Record | None:
+    def _normalise(self, elem, schema: str, position: int | None) -> Record | str:
+        """The record, or why it could not be read."""
         try:
             return normalise_xml(elem, schema, self.partner.id)
         except Exception as exc:  # one bad record never fails the search: it is counted as skipped
             log.debug("partner %s: record %s not normalised (%s): %s", self.partner.id, position, schema, exc)
-            return None
+            return f"record {position}: not readable as {schema}: {type(exc).__name__}: {exc}"[:300]
 
     async def close(self) -> None:
         """Nothing to release: the HTTP client belongs to the gateway."""
 
 
 def _warn(fetch: Fetch, message: str) -> None:
-    if message not in fetch.warnings:
+    if message not in fetch.warnings and len(fetch.warnings) < MAX_WARNINGS:
         fetch.warnings.append(message)

@@ -52,7 +52,7 @@ import httpx
 from lxml import etree
 
 from federator.config import Partner
-from federator.connector import Fetch
+from federator.connector import MAX_WARNINGS, Fetch
 from federator.errors import ConfigError, PartnerDiagnostic, PartnerError, PartnerTimeout, PartnerUnsupported
 from federator.protocols.zoom import (
     ERROR_CONNECTION_LOST,
@@ -211,6 +211,7 @@ class Z3950Connector:
             record = self._normalise(zrecord)
         except Exception as exc:  # noqa: BLE001 - one bad record never fails the search
             log.debug("partner %s: record %s not normalised: %s", self.partner.id, zrecord.position, exc)
+            _warn(fetch, f"record {zrecord.position + 1}: not readable: {type(exc).__name__}: {exc}"[:300])
             record = None
         if record is None:
             fetch.skipped += 1
@@ -270,7 +271,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 
 
 def _warn(fetch: Fetch, message: str) -> None:
-    if message not in fetch.warnings:
+    if message not in fetch.warnings and len(fetch.warnings) < MAX_WARNINGS:
         fetch.warnings.append(message)
 
 

@@ -20,6 +20,7 @@ from federator.query.model import Query
 from federator.records.model import Record
 
 ENTRY_POINT_GROUP = "federator.connectors"
+MAX_WARNINGS = 20  # kept per partner and search: 10,000 bad records do not make 10,000 warnings
 
 
 @dataclass(slots=True)

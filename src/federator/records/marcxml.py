@@ -60,7 +60,9 @@ def _find_record(elem):
 def element_to_marc(elem) -> pymarc.Record:
     """Build a pymarc.Record from a MARCXML <record> element (any namespace, or none).
 
-    Fields are built without pymarc's per-field validation, which costs more than the parse.
+    Fields are built without pymarc's per-field validation, which costs more than the parse;
+    fields whose tag is not three letters or digits are dropped, and a record left without any
+    field is refused (ValueError): it is not MARC.
     """
     elem = _find_record(elem)
     rec = pymarc.Record()
@@ -77,6 +79,8 @@ def element_to_marc(elem) -> pymarc.Record:
                 subfields.append(_new_tuple(Subfield, (code[:1] or " ", sub.text or "")))
             field = _new_field(Field)
             field.tag = child.get("tag") or "   "
+            if not _TAG_OK.fullmatch(field.tag):
+                continue
             field._indicators = _indicators(child.get("ind1"), child.get("ind2"))
             field.subfields = subfields
             field.data = None
@@ -85,6 +89,8 @@ def element_to_marc(elem) -> pymarc.Record:
         elif tag == _CONTROLFIELD or _local(tag) == "controlfield":
             field = _new_field(Field)
             field.tag = child.get("tag") or "   "
+            if not _TAG_OK.fullmatch(field.tag):
+                continue
             field._indicators = None
             field.subfields = []
             field.data = child.text or ""
@@ -92,10 +98,15 @@ def element_to_marc(elem) -> pymarc.Record:
             fields.append(field)
         elif tag == _LEADER or _local(tag) == "leader":
             leader = child.text or ""
+    if not fields:
+        raise ValueError("not a MARC record: no field with a valid tag")
     if leader is not None:
         leader = (leader + _BLANK_LEADER)[:24] if len(leader) != 24 else leader
         rec.leader = Leader(leader)
     return rec
+
+
+_TAG_OK = re.compile(r"[0-9A-Za-z]{3}")
 
 
 # Leader repairs so that the output matches the schema's leader pattern.

@@ -114,6 +114,10 @@ class PartnerGuard:
             if tries[0] > 1:
                 _reword(exc, f"{exc.message} (after {tries[0]} tries)")
             raise
+        if fetch.skipped and not fetch.records:
+            first = next(iter(fetch.warnings), "")
+            raise PartnerError(f"none of the {fetch.skipped} records it sent could be read"
+                               + (f" ({first})" if first else ""), native_query=fetch.native_query, kind="malformed")
         if tries[0] > 1:
             fetch.warnings.append(f"answered on try {tries[0]} after transient failures")
         return fetch
