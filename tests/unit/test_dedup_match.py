@@ -329,19 +329,21 @@ def test_a_short_title_inside_a_longer_one_is_another_book():
     assert match(b, a).level is None
 
 
-def test_one_author_one_year_unknown_and_a_title_inside_a_much_longer_one_stay_apart():
+def test_with_one_author_a_contained_title_may_only_add_names_numbers_or_series_words():
     a = strip_ids(loc_record(104), "x")
     a.title = "Best music for beginning band : a selective repertoire guide"
     a.authors, a.responsibility = ["Dvorak, Thomas L."], None
     b = strip_ids(a, "y")
     b.title = ("Performance notes and rehearsal plans for conductors using Best music for beginning band"
-               " : a selective repertoire guide to music and methods for beginning band")
-    b.year = None
+               " : a selective repertoire guide")
     result = match(a, b)
     assert result.scores["contained"] == 100.0
-    assert result.level != "edition", result.explanation
-    b.year = a.year  # the same year known on both sides is evidence enough
-    assert match(a, b).level == "edition"
+    assert result.level != "edition", result.explanation  # another book about the first one
+    b.title = "Dvorak 2000. Best music for beginning band : a selective repertoire guide, Manhattan Beach Music"
+    b.year = None
+    result = match(a, b)
+    assert result.level == "edition", result.explanation  # a citation's leftovers around the title
+    assert "contains" in result.explanation
 
 
 def test_blocking_brings_together_reordered_authors_and_a_reworded_title_start():
@@ -355,3 +357,44 @@ def test_blocking_brings_together_reordered_authors_and_a_reworded_title_start()
     merged = c.add([band, b])
     assert c.comparisons == 1
     assert [len(m.members) for m in merged] == [2]
+
+
+# -- extents, partly shared ISBNs, accompanying material (found building the gold set) ----------
+
+
+def test_extent_and_height_keys():
+    from federator.dedup.keys import extent, height_cm
+
+    assert extent("xvi, 655 p. : ill. ; 23 cm") == (655, "p")
+    assert extent("xlvi, 115p., [40]p. of plates : ill., ports. ; 23 cm") == (115, "p")  # plates unnumbered
+    assert extent("82, 22 p. ; 21 cm") == (104, "p")
+    assert extent("3 v. ; 21 cm") == (3, "v")
+    assert extent("124 leaves ; 28 cm") == (124, "leaves")
+    assert extent("p. cm") is None and extent("v. <1-2   > ; 22 cm") is None and extent(None) is None
+    assert height_cm("xii, 270 p. ; 24 cm. + 1 computer laser optical disc (4 3/4 in.)") == 24
+
+
+def test_one_isbn_but_other_extents_is_another_edition():
+    # "The best American short stories of the century": c1999, 775 p. and the Expanded ed.
+    # c2000, 835 p.; the expanded edition's record lists the first one's ISBN too
+    a, b = loc_record(1889), loc_record(1948, "b")
+    result = match(a, b)
+    assert result.level == "work", result.explanation
+    assert "775 vs 835" in result.explanation
+
+
+def test_a_partly_shared_isbn_list_decides_nothing_alone():
+    # a 3-volume catalogue and its 3-volume index: one set ISBN in common, each with its own
+    # volume ISBNs; the titles differ by one word ("saegin", index)
+    a, b = loc_record(7559), loc_record(7560, "b")
+    assert set(a.isbns) & set(b.isbns) and set(a.isbns) ^ set(b.isbns)
+    result = match(a, b)
+    assert result.level != "edition", result.explanation
+    assert "each has ISBNs the other lacks" in result.explanation
+
+
+def test_accompanying_disc_and_edition_responsibility_do_not_split_an_edition():
+    # Precalculus, 5th ed.: one record notes "+ 1 CD-ROM" and puts the authors after "5th ed. /"
+    a, b = loc_record(579), loc_record(8726, "b")
+    result = match(a, b)
+    assert result.level == "edition", result.explanation

@@ -171,7 +171,6 @@ def name_keys(name: str | None) -> NameKeys:
     return NameKeys(words[-1], words[0][0] if len(words) > 1 else "", frozenset(words))
 
 
-
 _CORPORATE_WORDS = frozenset(
     """university universitas universidad universite universitat college institute institut
     instituto department departemen ministry ministerio kementerian direktorat committee council
@@ -268,6 +267,8 @@ def edition_words(edition: str | None) -> frozenset[str]:
 
 @lru_cache(maxsize=1 << 12)
 def _edition_keys(edition: str | None) -> tuple[int | None, bool, frozenset[str]]:
+    if edition and " / " in edition:  # "5th ed. / Raymond A. Barnett ...": who revised it is no edition
+        edition = edition.split(" / ", 1)[0]
     return edition_number(edition), is_revised(edition), edition_words(edition)
 
 
@@ -337,17 +338,60 @@ def publisher_key(publisher: str | None) -> str:
     return " ".join(w for w in fold_words(publisher) if w not in _PUBLISHER_NOISE)
 
 
-_ELECTRONIC = re.compile(r"online resource|electronic resource|e-?book|computer file|cd-?rom|dvd-?rom")
+_ELECTRONIC = re.compile(
+    r"online resource|electronic resource|e-?book|computer file|cd-?rom|dvd-?rom|floppy|diskette"
+    r"|computer (?:laser )?(?:optical )?dis[ck]"
+)
 
 
 def is_electronic(rec: Record) -> bool | None:
-    """True for an electronic manifestation, False for a known physical one, None if unknown."""
+    """True for an electronic manifestation, False for a known physical one, None if unknown.
+
+    Accompanying material ("xxiv, 837 p. ; 27 cm + 1 CD-ROM") does not make a book electronic."""
     if rec.material_type is MaterialType.COMPUTER:
         return True
     desc = rec.physical_description
     if desc:
-        return _ELECTRONIC.search(desc.casefold()) is not None
+        return _ELECTRONIC.search(desc.split("+", 1)[0].casefold()) is not None
     return None
+
+
+# The extent proper: before other physical details (" : ill."), dimensions (" ; 24 cm"),
+# accompanying material (" + 1 CD-ROM") and qualifiers ("(large print)").
+_EXTENT_END = re.compile(r"\s[:;]|[:;]\s|\+|\(|\b\d+\s*cm\b")
+_BRACKETED = re.compile(r"\[[^\]]*\]")
+_VOLUMES = re.compile(r"\b(\d+)\s*v\b")
+_PAGE_UNITS = re.compile(r"\b(p|pp|pages?|hlm|halaman|s|str|pag)\b")
+_LEAF_UNITS = re.compile(r"\b(leaves|leaf|l|f|h)\b")
+_NUMBER = re.compile(r"\b\d+\b")
+_DIGIT_LETTER = re.compile(r"(\d)([a-z])")  # "115p." -> "115 p."
+_HEIGHT = re.compile(r"\b(\d{1,3})\s*cm\b")
+
+
+def extent(description: str | None) -> tuple[int, str] | None:
+    """(count, unit) of a physical description's extent: pages (sequences added up, unnumbered
+    "[8] p." left out), leaves or volumes; None when there is no count ("p. cm", "v. <1-2>")."""
+    if not description:
+        return None
+    head = _EXTENT_END.split(_DIGIT_LETTER.sub(r"\1 \2", description.casefold()), maxsplit=1)[0]
+    head = _BRACKETED.sub(" ", head)
+    m = _VOLUMES.search(head)
+    if m:
+        return int(m.group(1)), "v"
+    numbers = _NUMBER.findall(head)
+    if not numbers:
+        return None
+    if _LEAF_UNITS.search(head) and not _PAGE_UNITS.search(head):
+        return sum(map(int, numbers)), "leaves"
+    if _PAGE_UNITS.search(head):
+        return sum(map(int, numbers)), "p"
+    return None
+
+
+def height_cm(description: str | None) -> int | None:
+    """The height in centimetres a physical description gives, if any."""
+    m = _HEIGHT.search(description) if description else None
+    return int(m.group(1)) if m else None
 
 
 @dataclass(slots=True)
@@ -363,6 +407,7 @@ class RecordKeys:
     initial: str  # main author's forename initial ("" if unknown)
     author_words: frozenset[str]  # every word of every author name and of the responsibility
     names: tuple[NameKeys, ...]  # every author (main first), for comparing author lists
+    context_words: frozenset[str]  # author, publisher and series words: what a title may carry along
     year: int | None
     edition_no: int | None
     revised: bool
@@ -371,6 +416,8 @@ class RecordKeys:
     volume: str
     material: MaterialType | None  # None when unknown (OTHER)
     electronic: bool | None
+    extent: tuple[int, str] | None  # (pages, "p"), (leaves, "leaves") or (volumes, "v")
+    height: int | None  # cm
     publisher: str
     isbns: frozenset[str]
     issns: frozenset[str]
@@ -436,6 +483,7 @@ def record_keys(rec: Record) -> RecordKeys:
         initial=main.initial,
         author_words=author_words,
         names=names,
+        context_words=author_words.union(fold_words(rec.publisher), *(fold_words(x) for x in rec.series)),
         year=rec.year,
         edition_no=edition_no,
         revised=revised,
@@ -444,6 +492,8 @@ def record_keys(rec: Record) -> RecordKeys:
         volume=volume_key(rec.part, rec.title),
         material=None if rec.material_type is MaterialType.OTHER else rec.material_type,
         electronic=is_electronic(rec),
+        extent=extent(rec.physical_description),
+        height=height_cm(rec.physical_description),
         publisher=publisher_key(rec.publisher),
         isbns=frozenset(rec.isbns),
         issns=frozenset(rec.issns),

@@ -59,15 +59,12 @@ TITLE_CLOSE_MIN = 85.0
 # in the longer at this partial similarity. Partners add words around a title (a series or
 # conference name, "(tutorial)", a citation's leftovers) or run words together ("database" /
 # "data base"). Only titles of at least CONTAINED_MIN_CHARS letters count: "Java" is contained in
-# "Thinking in Java". With one author agreeing the bar is CONTAINED_MIN; with two or more,
-# CONTAINED_STRONG_MIN.
+# "Thinking in Java". With two or more people agreeing the bar is CONTAINED_STRONG_MIN; with one,
+# CONTAINED_MIN, and the added words may only be names, numbers or the publisher's or series'
+# words (a catalogue and its index, "... mongnok" / "... mongnok saegin", stay apart).
 CONTAINED_MIN = 95.0
 CONTAINED_STRONG_MIN = 90.0
 CONTAINED_MIN_CHARS = 25
-# With one author agreeing and a year on one side only, the shorter title must also make up this
-# share of the longer one: "The Mariposa distributed database management system" (0.56 of
-# "Performance of adaptive query processing in the Mariposa ...") is another paper.
-CONTAINED_UNDATED_SHARE = 0.6
 
 # A record without any author can still be the same edition as one with authors when the
 # titles (this many significant words or more, so not "Annual report") and the year coincide.
@@ -81,6 +78,15 @@ AUTHOR_MIN = 88.0
 # are taken to be different publishers (a different edition, at most the same work).
 PUBLISHER_AGREE = 80.0
 PUBLISHER_CONFLICT = 50.0
+
+# Extents this far apart are two manifestations (another edition, the appendix volume, the
+# proceedings of another conference under a mistaken ISBN): more than EXTENT_SHARE of the larger
+# page or leaf count and more than EXTENT_PAGES_MIN pages (cataloguers count preliminaries and
+# plates differently: "xii, 343 p." / "352 p." is one book), any difference in the number of
+# volumes, or heights more than HEIGHT_CM apart (a large-print or pocket edition).
+EXTENT_SHARE = 0.05
+EXTENT_PAGES_MIN = 10
+HEIGHT_CM = 3
 
 # Years may differ by this much for an identifier match: CIP records carry the announced year,
 # the final record the copyright year ("c2000" vs 2001).
@@ -236,9 +242,15 @@ def authors_compatible(a: RecordKeys, b: RecordKeys) -> bool:
     return author_agreement(a, b).level != "conflict"
 
 
-def _share(x: str, y: str) -> float:
-    """Length of the shorter string over the longer's."""
-    return min(len(x), len(y)) / max(len(x), len(y), 1)
+def _additions_explained(a: RecordKeys, b: RecordKeys) -> bool:
+    """Whether every word the longer title adds to the shorter is a number, a name of one of the
+    authors, or a word of the publisher or series: text carried into the title from elsewhere in
+    a citation ("Stonebraker, M. 1996. ..."), not a word that names another book ("... : index",
+    "Workbook for ...")."""
+    short, long = (a, b) if len(a.joined) <= len(b.joined) else (b, a)
+    have = set(short.title_words)
+    context = a.context_words | b.context_words
+    return all(w in have or w.isdigit() or len(w) < 3 or w in context for w in long.title_words)
 
 
 def title_containment(a: RecordKeys, b: RecordKeys) -> float:
@@ -290,6 +302,26 @@ def format_conflict(a: RecordKeys, b: RecordKeys) -> str | None:
     return None
 
 
+def extents_differ(ea: tuple[int, str] | None, eb: tuple[int, str] | None, ha: int | None = None,
+                   hb: int | None = None) -> str | None:
+    """Why two extents (and heights) are two manifestations (see EXTENT_SHARE), or None."""
+    if ea and eb and ea[1] == eb[1]:
+        (x, unit), y = ea, eb[0]
+        if unit == "v":
+            if x != y:
+                return f"{x} vs {y} volumes"
+        elif abs(x - y) > max(EXTENT_PAGES_MIN, EXTENT_SHARE * max(x, y)):
+            return f"extent {x} vs {y} {'pages' if unit == 'p' else unit}"
+    if ha and hb and abs(ha - hb) > HEIGHT_CM:
+        return f"{ha} vs {hb} cm"
+    return None
+
+
+def extent_conflict(a: RecordKeys, b: RecordKeys) -> str | None:
+    """Why the physical descriptions say "another manifestation", or None."""
+    return extents_differ(a.extent, b.extent, a.height, b.height)
+
+
 def _volume_conflict(a: RecordKeys, b: RecordKeys) -> str | None:
     if a.volume != b.volume:
         return f"different parts ({a.volume or 'whole set'} vs {b.volume or 'whole set'})"
@@ -306,8 +338,13 @@ def match_keys(a: RecordKeys, b: RecordKeys) -> MatchResult:
     if a.year is not None and b.year is not None:
         scores["year_diff"] = float(abs(a.year - b.year))
 
-    rule, shared = None, ""
+    rule, shared, note = None, "", ""
     common = a.isbns & b.isbns
+    if common and not (a.isbns <= b.isbns or b.isbns <= a.isbns):
+        # each record has ISBNs the other lacks: the shared one names a set, a series or a
+        # companion volume more often than this very book, so it decides nothing on its own
+        note = f"share ISBN {min(common)} but each has ISBNs the other lacks; "
+        common = frozenset()
     if common:
         rule, shared = "isbn", f"ISBN {min(common)}"
     elif a.lccn and a.lccn == b.lccn:
@@ -323,7 +360,10 @@ def match_keys(a: RecordKeys, b: RecordKeys) -> MatchResult:
     if common and (a.material is MaterialType.SERIAL or b.material is MaterialType.SERIAL):
         return _serial_match(a, b, min(common), scores)
 
-    return _fuzzy_match(a, b, scores)
+    result = _fuzzy_match(a, b, scores)
+    if note:
+        result.explanation = note + result.explanation
+    return result
 
 
 def _titles_agree(ts: float, substituted: bool, minimum: float) -> bool:
@@ -359,6 +399,8 @@ def _identifier_match(a: RecordKeys, b: RecordKeys, rule: str, shared: str, scor
         return MatchResult("work", rule, scores, f"{head}, but {conflict}")
     if a.year is not None and b.year is not None and abs(a.year - b.year) > ID_YEAR_TOLERANCE:
         return MatchResult("work", rule, scores, f"{head}, but {_fmt_year(a, b)}: a reissue")
+    if conflict := extent_conflict(a, b):
+        return MatchResult("work", rule, scores, f"{head}, but {conflict}")
     if conflict := edition_conflict(a, b, vouched=(a.edition_no or 1) == 1 and (b.edition_no or 1) == 1):
         return MatchResult("work", rule, scores, f"{head}, but {conflict}")
     return MatchResult("edition", rule, scores, f"{head}, {_fmt_year(a, b)}, same part and format")
@@ -371,7 +413,8 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
       - the titles agree (TITLE_EDITION_MIN) and the authors are compatible;
       - or the titles are close (TITLE_CLOSE_MIN) or one contains the other
         (CONTAINED_STRONG_MIN) and two or more people agree ("strong" authors);
-      - or one title contains the other (CONTAINED_MIN) and the authors are compatible;
+      - or one title contains the other (CONTAINED_MIN), adding only names, numbers or
+        publisher/series words, and the authors are compatible;
       - or a record names no author, the titles agree (TITLE_NO_AUTHOR_MIN) and so do the
         publishers, or the years (known, equal) and the title is distinctive.
     The looser title rules apply only when the two records do not both carry ISBNs (different
@@ -422,6 +465,8 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
         conflicts.append(conflict)
     if conflict := format_conflict(a, b):
         conflicts.append(conflict)
+    if conflict := extent_conflict(a, b):
+        conflicts.append(conflict)
     if ps is not None and ps < PUBLISHER_CONFLICT:
         conflicts.append(f"publishers differ ({ps:.0f})")
     elif a.isbns and b.isbns and not publishers_agree:
@@ -443,7 +488,7 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
     if title_same:
         basis = f"titles agree ({ts:.0f})"
     elif (strong and (title_close or contained >= CONTAINED_STRONG_MIN)) or (
-        contained >= CONTAINED_MIN and (same_year or _share(a.joined, b.joined) >= CONTAINED_UNDATED_SHARE)
+        contained >= CONTAINED_MIN and _additions_explained(a, b)
     ):
         basis = f"titles close ({ts:.0f})" if strong and title_close else f"one title contains the other ({contained:.0f})"
         if a.isbns and b.isbns:
