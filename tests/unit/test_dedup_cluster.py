@@ -206,3 +206,22 @@ def test_blocking_is_far_from_all_pairs():
     # every copy found its original (identifier copies surely; stripped ones by title/author)
     together = sum(1 for m in merged if len({r.local_id.split("-", 1)[-1] for r in m.members}) < len(m.members))
     assert together >= 1800
+
+
+def test_why_says_in_plain_lines_how_members_matched_and_where_fields_came_from():
+    a = loc_record(76, "loc")
+    b = loc_record(83, "kb")
+    c = strip_ids(a, "slims")  # no identifiers: joins by title, author and year
+    merged, _ = cluster([a, b, c])
+    assert len(merged) == 1
+    why = merged[0].why({"loc": "Library of Congress", "slims": "SLiMS demo"})
+    assert why[0].startswith("3 records of one edition: ")
+    assert f"{a.key} (Library of Congress)" in why[0] and f"{c.key} (SLiMS demo)" in why[0] and b.key in why[0]
+    matches = [line for line in why if " matched " in line]
+    assert len(matches) == 2
+    assert any("by a shared ISBN: same ISBN 9780766015081" in line for line in matches)
+    assert any(line.startswith(c.key) and "by title, authors and year" in line for line in matches)
+    assert "physical description from kb:" + b.local_id + ": longest physical description" in why
+    assert any(line.startswith("isbns") and line.endswith("union of all members") for line in why)
+    alone = cluster([a])[0][0].why()
+    assert alone[0] == f"one record: {a.key}" and not any(" matched " in line for line in alone)

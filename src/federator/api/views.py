@@ -90,7 +90,20 @@ def member(r: Record) -> dict[str, Any]:
 
 
 def record_detail(m: MergedRecord, settings: Settings, *, editions: list[str] | None = None) -> dict[str, Any]:
+    """A merged record with everything that says why it is one record: each member with the
+    matches that joined it to the others (rule, scores, explanation), where each display field
+    came from, and the same in plain lines (`merge.why`)."""
     data = record_summary(m, settings, editions=len(editions or [m.id]))
+    evidence = [asdict(e) for e in m.evidence]
+    members = []
+    for r in m.members:
+        entry = member(r)
+        entry["matched"] = [
+            {"with": e["matched_to"] if e["member"] == r.key else e["member"], "rule": e["rule"],
+             "scores": e["scores"], "explanation": e["explanation"]}
+            for e in evidence if r.key in (e["member"], e["matched_to"])
+        ]
+        members.append(entry)
     data.update(
         physical_description=m.physical_description,
         lccn=m.lccn,
@@ -98,9 +111,10 @@ def record_detail(m: MergedRecord, settings: Settings, *, editions: list[str] | 
         subjects=m.subjects,
         work={"id": m.work_id, "editions": len(editions or [m.id]), "edition_ids": editions or [m.id]},
         merge={
-            "members": [member(r) for r in m.members],
+            "members": members,
             "provenance": {name: asdict(src) for name, src in m.provenance.items()},
-            "evidence": [asdict(e) for e in m.evidence],
+            "evidence": evidence,
+            "why": m.why(_names(settings)),
         },
     )
     return data

@@ -7,6 +7,7 @@ answered from the data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from federator.records.model import Holding, MaterialType, Record
@@ -124,6 +125,39 @@ class MergedRecord:
     series: list[str] = field(default_factory=list)  # union over members
     urls: list[str] = field(default_factory=list)  # union over members
     score: float | None = None  # set by federator.rank.rank; None until ranked
+
+    def why(self, names: Mapping[str, str] | None = None) -> list[str]:
+        """"Why were these merged", in plain lines: every match that joined two members (its
+        rule and reasons), then which member gave which display fields and why.
+
+        `names` maps partner ids to library names for the member labels.
+        """
+        names = names or {}
+        labels = ", ".join(
+            f"{r.key} ({names[r.partner_id]})" if r.partner_id in names else r.key for r in self.members
+        )
+        if len(self.members) == 1:
+            lines = [f"one record: {labels}"]
+        else:
+            lines = [f"{len(self.members)} records of one edition: {labels}"]
+            for e in self.evidence:
+                lines.append(f"{e.member} matched {e.matched_to} by {RULE_NAMES.get(e.rule, e.rule)}: {e.explanation}")
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for name, src in self.provenance.items():
+            grouped.setdefault((src.member, src.reason), []).append(name.replace("_", " "))
+        for (member, reason), fields in grouped.items():
+            lines.append(f"{', '.join(fields)} from {member}: {reason}" if member else f"{', '.join(fields)}: {reason}")
+        return lines
+
+
+# How a rule reads in an explanation.
+RULE_NAMES = {
+    "isbn": "a shared ISBN",
+    "lccn": "a shared LCCN",
+    "oclc": "a shared OCLC number",
+    "issn+title": "a shared ISSN and title",
+    "fuzzy": "title, authors and year",
+}
 
 
 @dataclass(slots=True)
