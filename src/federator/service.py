@@ -8,6 +8,7 @@ so paging, re-sorting and record look-ups do not ask the partners again.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import time
 from collections import OrderedDict
@@ -110,6 +111,7 @@ class SearchService:
         self.started = False
         self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
         self._inflight: dict[tuple, asyncio.Future[SearchResult]] = {}
+        self._sweeper: asyncio.Task | None = None
         self.partner_networks = {p.id: list(p.networks) for p in settings.partners}
 
     async def start(self) -> None:
@@ -124,6 +126,7 @@ class SearchService:
         )
         self.connectors, self.guards = self._build(self.settings)
         self.started = True
+        self._sweeper = asyncio.create_task(self._sweep(), name="federator-cache-sweeper")
 
     def _build(self, settings: Settings) -> tuple[dict[str, Connector], dict[str, PartnerGuard]]:
         """Connectors and guards for every enabled partner of `settings`; breakers of unchanged
@@ -172,6 +175,10 @@ class SearchService:
 
     async def close(self) -> None:
         self.started = False
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         for connector in self.connectors.values():
             await _close(connector)
         if self.http is not None:
@@ -281,6 +288,23 @@ class SearchService:
                                or now - next(iter(self._cache.values())).created > ttl):
             self._cache.popitem(last=False)
 
+    def expire(self) -> int:
+        """Drop every cached search older than `cache_ttl`; how many were dropped."""
+        ttl = self.settings.search.cache_ttl
+        now = time.monotonic()
+        old = [key for key, result in self._cache.items() if now - result.created > ttl]
+        for key in old:
+            del self._cache[key]
+        return len(old)
+
+    async def _sweep(self) -> None:
+        """Expire cached searches while nobody searches, so their memory goes back (to the
+        operating system too, where the C library allows) soon after `cache_ttl`."""
+        while True:
+            await asyncio.sleep(max(1.0, min(self.settings.search.cache_ttl / 4, 30.0)))
+            if self.expire():
+                _release_memory()
+
     # -- record look-up ------------------------------------------------------------------------
 
     async def record(self, record_id: str) -> tuple[MergedRecord | None, list[PartnerStatus]]:
@@ -296,6 +320,14 @@ class SearchService:
         if found is None:  # the members changed since the id was made: match what it names
             found = next((m for m in result.merged if _names(m, query, member)), None)
         return found, result.statuses
+
+
+def _release_memory() -> None:
+    """Hand freed heap back to the operating system (glibc keeps it otherwise)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):  # not glibc
+        pass
 
 
 def query_for_record_id(record_id: str) -> tuple[Query, list[str] | None, tuple[str, str] | None]:
