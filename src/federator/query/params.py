@@ -10,7 +10,16 @@ from __future__ import annotations
 import re
 
 from federator.errors import QueryError, QueryTooLongError
-from federator.query.cql import MAX_DEPTH, MAX_LENGTH, check_characters, combine, normalise_term, parse_cql, to_cql
+from federator.query.cql import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    _unquote,
+    check_characters,
+    combine,
+    normalise_term,
+    parse_cql,
+    to_cql,
+)
 from federator.query.model import Clause, Node, Query
 
 __all__ = ["query_from_params"]
@@ -31,7 +40,8 @@ def _text(name: str, value: object, max_length: int) -> str | None:
     if len(text) > max_length:
         raise QueryTooLongError(f"{name} is {len(text)} characters long; the limit is {max_length}", details=name)
     check_characters(text, name)
-    return normalise_term(text)
+    # stored as a CQL term is (federator.query.cql): \" is a quote, other escapes stay as written
+    return normalise_term(_unquote(text))
 
 
 def _isbn(value: str) -> str:

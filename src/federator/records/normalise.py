@@ -170,7 +170,10 @@ def read_marc(raw: bytes) -> pymarc.Record | None:
         local = etree.QName(elem).localname if isinstance(elem.tag, str) else ""
         if local not in ("record", "collection"):
             return None
-        rec = element_to_marc(elem)
+        try:
+            rec = element_to_marc(elem)
+        except ValueError:  # not MARC: no field with a valid tag
+            return None
         return rec if rec.fields else None
     if not head.isdigit():
         return None
