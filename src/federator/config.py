@@ -115,6 +115,7 @@ class SearchSettings(_Strict):
     max_query_length: int = Field(2000, ge=16, description="Longest accepted query text, in characters")
     max_cql_depth: int = Field(32, ge=1, le=256, description="Deepest nesting of parentheses or mixed booleans accepted in CQL")
     cache_ttl: float = Field(300.0, ge=0, description="Seconds a finished search is kept for paging and record lookups")
+    record_cache_size: int = Field(10_000, ge=0, description="Normalised partner records kept (for `cache_ttl` after their last use) so a record that comes back in another search is not normalised again; 0 = off")
 
 
 DEFAULT_SUSPENSION: dict[str, float] = {"timeout": 30, "connect": 60, "reset": 30, "unavailable": 30, "http": 60,

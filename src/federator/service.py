@@ -26,6 +26,7 @@ from federator.facets import facets as compute_facets
 from federator.fanout import ERROR, PartnerOutcome, PartnerStatus, fan_out
 from federator.query.model import Clause, Query
 from federator.rank import rank
+from federator.records.normalise import record_cache
 from federator.resilience import CircuitBreaker, Metrics, PartnerGuard, register_partner_secrets
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ class SearchService:
             headers={"User-Agent": "federator/0.1 (union catalog gateway)"},
         )
         self.connectors, self.guards = self._build(self.settings)
+        record_cache.resize(self.settings.search.record_cache_size)
         self.started = True
         self._sweeper = asyncio.create_task(self._sweep(), name="federator-cache-sweeper")
 
@@ -167,6 +169,7 @@ class SearchService:
         self.settings = settings
         self.partner_networks = {p.id: list(p.networks) for p in settings.partners}
         self._cache.clear()
+        record_cache.resize(settings.search.record_cache_size)
         for pid, connector in old_connectors.items():
             if self.connectors.get(pid) is not connector:
                 await _close(connector)
@@ -298,11 +301,13 @@ class SearchService:
         return len(old)
 
     async def _sweep(self) -> None:
-        """Expire cached searches while nobody searches, so their memory goes back (to the
-        operating system too, where the C library allows) soon after `cache_ttl`."""
+        """Expire cached searches (and normalised records) while nobody searches, so their
+        memory goes back (to the operating system too, where the C library allows) soon after
+        `cache_ttl`."""
         while True:
             await asyncio.sleep(max(1.0, min(self.settings.search.cache_ttl / 4, 30.0)))
-            if self.expire():
+            dropped = self.expire() + record_cache.expire(self.settings.search.cache_ttl)
+            if dropped:
                 _release_memory()
 
     # -- record look-up ------------------------------------------------------------------------

@@ -94,3 +94,42 @@ def test_public_surface():
     }
     for name in records.__all__:
         assert getattr(records, name) is not None
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_record_normalised_again_comes_from_the_record_cache(monkeypatch):
+    from federator.records import normalise
+
+    cache = normalise.RecordCache(size=10)
+    monkeypatch.setattr(normalise, "record_cache", cache)
+    elem = etree.fromstring(etree.tostring(record_to_dc(first_loc())), PARSER)
+    first = normalise_xml(elem, "dc", "loc")
+    assert normalise_xml(elem, "dc", "loc") is first  # same partner, same bytes
+    assert normalise_xml(elem, "dc", "ui") is not first  # another partner's copy is its own record
+    assert normalise_xml(elem, "dc", "ui").partner_id == "ui"
+    assert (cache.hits, cache.misses, len(cache)) == (2, 2, 2)
+
+
+def test_record_cache_is_bounded_expires_and_can_be_off():
+    from federator.records.normalise import RecordCache
+
+    clock = Clock()
+    cache = RecordCache(size=2, clock=clock)
+    rec = first_loc()
+    for n in range(3):
+        cache.put(("dc", "p", b"%d" % n), rec)
+        clock.now += 10
+    assert cache.get(("dc", "p", b"0")) is None and len(cache) == 2  # least recently used out
+    assert cache.get(("dc", "p", b"1")) is rec  # used at t=30
+    clock.now = 45
+    assert cache.expire(ttl=20) == 1 and cache.get(("dc", "p", b"1")) is rec  # b"2" last used at 20
+    cache.resize(0)
+    cache.put(("dc", "p", b"3"), rec)
+    assert len(cache) == 0

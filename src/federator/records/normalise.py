@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 import pymarc
@@ -21,7 +23,8 @@ from federator.records.marcxml import element_to_marc
 from federator.records.model import Record
 from federator.records.mods import mods_to_record
 
-__all__ = ["UnknownSchema", "iter_iso2709", "normalise_iso2709", "normalise_xml", "read_marc", "schema_name"]
+__all__ = ["RecordCache", "UnknownSchema", "iter_iso2709", "normalise_iso2709", "normalise_xml", "read_marc",
+           "record_cache", "schema_name"]
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +79,73 @@ _NORMALISERS: dict[str, Callable[..., Record]] = {
 }
 
 
+class RecordCache:
+    """Normalised records by (schema, partner, the record's bytes), so a record that comes back
+    in another search (a popular book, the next page, a refined query) is not normalised
+    again. Least recently used first out beyond `size` entries; `expire(ttl)` drops those not
+    used for `ttl` seconds (the search service does, with its own cache_ttl), so the memory
+    goes back with the searches. One per process, shared by every service in it."""
+
+    def __init__(self, size: int = 10_000, *, clock: Callable[[], float] = time.monotonic):
+        self.size = size
+        self._clock = clock
+        self._entries: OrderedDict[tuple[str, str, bytes], tuple[Record, float]] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: tuple[str, str, bytes]) -> Record | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._entries[key] = (entry[0], self._clock())
+        self._entries.move_to_end(key)
+        return entry[0]
+
+    def put(self, key: tuple[str, str, bytes], record: Record) -> None:
+        if self.size <= 0:
+            return
+        self._entries[key] = (record, self._clock())
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def resize(self, size: int) -> None:
+        self.size = size
+        while len(self._entries) > max(0, size):
+            self._entries.popitem(last=False)
+
+    def expire(self, ttl: float) -> int:
+        """Drop the records not used for `ttl` seconds; how many were dropped."""
+        now = self._clock()
+        dropped = 0
+        while self._entries:
+            key, (_, used) = next(iter(self._entries.items()))
+            if now - used <= ttl:
+                break
+            del self._entries[key]
+            dropped += 1
+        return dropped
+
+
+record_cache = RecordCache()
+
+
 def normalise_xml(elem, schema: str, partner_id: str) -> Record:
-    """Normalise one parsed XML record (lxml element) in the given schema; raw keeps its XML."""
-    normaliser = _NORMALISERS[schema_name(schema)]
-    return normaliser(elem, partner_id, etree.tostring(elem, encoding="utf-8"))
+    """Normalise one parsed XML record (lxml element) in the given schema; raw keeps its XML.
+    A record already normalised with the same bytes for the same partner comes from
+    `record_cache` (the same Record object: treat it as read-only)."""
+    name = schema_name(schema)
+    raw = etree.tostring(elem, encoding="utf-8")
+    key = (name, partner_id, raw)
+    record = record_cache.get(key)
+    if record is None:
+        record = _NORMALISERS[name](elem, partner_id, raw)
+        record_cache.put(key, record)
+    return record
 
 
 # ISO 2709 ------------------------------------------------------------------------------------
