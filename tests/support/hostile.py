@@ -14,7 +14,7 @@ fault, so one server plays many partners (`http://127.0.0.1:<port>/<fault>`):
     invalid-marc  well-formed SRU whose MARCXML records are not MARC (no valid tag, bad leader)
     charset       declared UTF-8, body in Latin-1
     huge          a 50 MB body, chunked, streamed as fast as the client reads
-    gzip-bomb     a few hundred KB of gzip that inflates to 500 MB
+    gzip-bomb     about 200 KB of gzip that inflates to 200 MB
     xxe           a record with external entities: a local file and an HTTP URL (the canary)
     bomb          the billion-laughs entity expansion
     redirect      302 to the canary (a gateway must not follow it)
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import socket
 import struct
 import threading
@@ -76,11 +77,13 @@ def _response(status: str, body: bytes, *, content_type: bytes = b"text/xml; cha
             b"\r\nContent-Length: %d\r\nConnection: close\r\n" % len(body) + extra + b"\r\n" + body)
 
 
+@functools.cache
 def _gzip_bomb() -> bytes:
+    """About 200 KB of gzip that inflates to 200 MB; built once per process, on first use."""
     squeeze = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     out = [squeeze.compress(b"<zs:searchRetrieveResponse xmlns:zs='http://www.loc.gov/zing/srw/'>")]
     block = b" " * (1024 * 1024)
-    for _ in range(500):
+    for _ in range(200):
         out.append(squeeze.compress(block))
     out.append(squeeze.flush())
     return b"".join(out)
@@ -123,9 +126,9 @@ class HostileServer:
             b'<!ENTITY l%d "%s">' % (i, b"&l%d;" % (i - 1) * 10) for i in range(1, 10))
         self.bomb_body = sru_body([records[0].replace(b"Heylin, Clinton.", b"&l9;")],
                                   prolog=b'<?xml version="1.0"?><!DOCTYPE r [' + lol + b"]>")
-        self.gzip_bomb = _gzip_bomb()
 
     def __enter__(self) -> HostileServer:
+        threading.Thread(target=_gzip_bomb, name="gzip-bomb", daemon=True).start()  # ready before it is asked for
         self._thread.start()
         future = asyncio.run_coroutine_threadsafe(asyncio.start_server(self._serve, self.host, 0), self._loop)
         self._server = future.result(10)
@@ -223,7 +226,7 @@ class HostileServer:
                 await writer.drain()
             send(b"0\r\n\r\n")
         elif fault == "gzip-bomb":
-            send(_response("200 OK", self.gzip_bomb, extra=b"Content-Encoding: gzip\r\n"))
+            send(_response("200 OK", _gzip_bomb(), extra=b"Content-Encoding: gzip\r\n"))
         elif fault == "xxe":
             send(_response("200 OK", self.xxe_body))
         elif fault == "bomb":

@@ -484,3 +484,26 @@ def test_entity_expansion_bomb_is_refused_quickly():
         parse_response(body)
     assert time.perf_counter() - started < 0.5
     assert info.value.kind == "malformed"
+
+
+@pytest.mark.parametrize("fault", ["hang", "stall", "drip"])
+async def test_a_second_cancellation_leaks_no_pooled_connection(fault):
+    """A partner's own budget ends (one cancellation) and the search deadline cuts it off right
+    after (a second): httpcore must still get to close the connection (encode/httpcore#1093)."""
+    import asyncio
+
+    from tests.support.hostile import HostileServer
+
+    with HostileServer() as server:
+        async with httpx.AsyncClient() as client:
+            for between in range(4):
+                task = asyncio.ensure_future(search_retrieve(client, server.url(fault), "x"))
+                await asyncio.sleep(0.15)
+                task.cancel()
+                for _ in range(between):
+                    await asyncio.sleep(0)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+            await asyncio.sleep(0.1)
+            assert client._transport._pool.connections == []  # noqa: SLF001 - the pool is what leaked

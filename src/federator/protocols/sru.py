@@ -10,12 +10,13 @@ no DTD and touches no network.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import re
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import httpx
 from lxml import etree
@@ -47,6 +48,7 @@ DIAG_NAMESPACES = frozenset({"http://www.loc.gov/zing/srw/diagnostic/",
                              "http://docs.oasis-open.org/ns/search-ws/diagnostic"})
 DIAG_PREFIX = "info:srw/diagnostic/1/"
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+T = TypeVar("T")
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
@@ -279,6 +281,45 @@ async def _read_bounded(response: httpx.Response, max_bytes: int, max_records: i
     return b"".join(chunks)
 
 
+async def _exchange(http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, max_bytes: int,
+                    record_bound: int | None) -> tuple[httpx.Response, bytes]:
+    response = await http.send(request, stream=True, **({"auth": auth} if auth is not None else {}))
+    try:
+        if response.status_code == 200:
+            return response, await _read_bounded(response, max_bytes, record_bound)
+        try:
+            return response, await _read_bounded(response, min(max_bytes, ERROR_BODY_BYTES))
+        except PartnerError:
+            return response, b""  # an enormous error page: the status says enough
+    finally:
+        await response.aclose()
+
+
+_UNWINDING: set[asyncio.Task] = set()  # exchanges closing their connection after a cancellation
+
+
+async def _once_cancellable(exchange: Coroutine[Any, Any, T]) -> T:
+    """Await `exchange` in its own task, passing on at most ONE cancellation. A second
+    cancellation that reaches httpcore while it is closing a connection after the first
+    leaves that connection in the pool for good (httpcore 1.0.9, encode/httpcore#1093): a
+    partner timing out at the per-partner budget and then cut off at the search deadline
+    would leak one connection each time, until the pool is full and every search fails."""
+    task = asyncio.ensure_future(exchange)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        task.cancel()
+        _UNWINDING.add(task)
+        task.add_done_callback(_unwound)
+        raise
+
+
+def _unwound(task: asyncio.Task) -> None:
+    _UNWINDING.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved: nobody waits for it any more
+
+
 async def _one(content: bytes) -> AsyncIterator[bytes]:
     yield content
 
@@ -319,17 +360,7 @@ async def search_retrieve(http: httpx.AsyncClient, base_url: str, query: str, *,
     request.headers["Accept-Encoding"] = "gzip, deflate"  # only what _Decoder bounds
     record_bound = None if max_records is None else max(max_records, maximum_records)
     try:
-        response = await http.send(request, stream=True, **({"auth": auth} if auth is not None else {}))
-        try:
-            if response.status_code == 200:
-                body = await _read_bounded(response, max_bytes, record_bound)
-            else:
-                try:
-                    body = await _read_bounded(response, min(max_bytes, ERROR_BODY_BYTES))
-                except PartnerError:
-                    body = b""  # an enormous error page: the status says enough
-        finally:
-            await response.aclose()
+        response, body = await _once_cancellable(_exchange(http, request, auth, max_bytes, record_bound))
     except PartnerError as exc:
         exc.native_query = query
         raise
