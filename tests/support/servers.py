@@ -47,7 +47,9 @@ def serve_app(app: Any = None, *, factory: Callable[[str], Any] | None = None, h
     ("http://127.0.0.1:<port>")."""
     if (app is None) == (factory is None):
         raise TypeError("give exactly one of app and factory")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say TCP, and
+    # without it every keep-alive answer waits 40 ms for a delayed ACK (Nagle)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
