@@ -112,6 +112,7 @@ class TitleKeys:
     title_words: tuple[str, ...]  # significant words of the whole title
     all_words: tuple[str, ...]  # every folded word of the whole title
     subtitle: bool
+    joined: str  # title_words without spaces
 
 
 @lru_cache(maxsize=1 << 15)
@@ -130,12 +131,14 @@ def _blocking_title_words(title: str | None) -> tuple[str, ...]:
 def title_keys(title: str | None) -> TitleKeys:
     proper_words, rest = _proper_words(title)
     all_words = proper_words + fold_words(rest)
+    title_words = significant_words(all_words)
     return TitleKeys(
         key=" ".join(all_words),
         words=_blocking_title_words(title),
-        title_words=significant_words(all_words),
+        title_words=title_words,
         all_words=all_words,
         subtitle=bool(rest),
+        joined="".join(title_words),
     )
 
 
@@ -394,6 +397,17 @@ def height_cm(description: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
+@lru_cache(maxsize=1 << 14)
+def _physical_keys(description: str | None) -> tuple[tuple[int, str] | None, int | None]:
+    return extent(description), height_cm(description)
+
+
+def context_words(k: RecordKeys) -> frozenset[str]:
+    """Words of a record's authors, publisher and series: what a careless transcription carries
+    into a title along with it. Computed when asked (rarely: see match._additions_explained)."""
+    return k.author_words.union(*(fold_words(x) for x in k.context))
+
+
 @dataclass(slots=True)
 class RecordKeys:
     """Everything the matcher compares, computed once per record."""
@@ -407,7 +421,7 @@ class RecordKeys:
     initial: str  # main author's forename initial ("" if unknown)
     author_words: frozenset[str]  # every word of every author name and of the responsibility
     names: tuple[NameKeys, ...]  # every author (main first), for comparing author lists
-    context_words: frozenset[str]  # author, publisher and series words: what a title may carry along
+    context: tuple[str, ...]  # publisher and series as given: words a title may carry along (see context_words)
     year: int | None
     edition_no: int | None
     revised: bool
@@ -435,8 +449,15 @@ TITLE_BLOCK_WORDS = 4
 # BLOCK_LONG_WORDS longest title words. Partners list co-authors in different orders and reword
 # the start of a title ("Using/Applying the golden rule of sampling ..."); a surname and a long
 # word in common still bring such records together, and the blocks stay small.
-BLOCK_AUTHORS = 5
+BLOCK_AUTHORS = 3
 BLOCK_LONG_WORDS = 2
+
+
+def _longest(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The BLOCK_LONG_WORDS longest distinct words (ties: alphabetical)."""
+    if len(words) <= BLOCK_LONG_WORDS:
+        return tuple(dict.fromkeys(words))
+    return tuple(sorted(set(words), key=lambda w: (-len(w), w))[:BLOCK_LONG_WORDS])
 
 
 def blocking_keys(rec: Record) -> tuple[str, ...]:
@@ -455,7 +476,7 @@ def blocking_keys(rec: Record) -> tuple[str, ...]:
             sur = surname(rec.authors[0])
             if sur:
                 blocks.append(f"a:{sur}:{words[0]}")
-            long_words = sorted(set(words), key=lambda w: (-len(w), w))[:BLOCK_LONG_WORDS]
+            long_words = _longest(words)
             for name in rec.authors[:BLOCK_AUTHORS]:
                 sur = surname(name)
                 if sur:
@@ -467,6 +488,7 @@ def record_keys(rec: Record) -> RecordKeys:
     """Compute all matching keys of one record."""
     tk = title_keys(rec.title)
     names = tuple(k for k in map(name_keys, rec.authors) if k.surname)
+    physical = _physical_keys(rec.physical_description)
     main = name_keys(rec.authors[0]) if rec.authors else name_keys(None)
     edition_no, revised, ed_words = _edition_keys(rec.edition)
     if len(rec.authors) == 1 and not rec.responsibility:
@@ -478,12 +500,12 @@ def record_keys(rec: Record) -> RecordKeys:
         subtitle=tk.subtitle,
         words=tk.words,
         title_words=tk.title_words,
-        joined="".join(tk.title_words),
+        joined=tk.joined,
         author=main.surname,
         initial=main.initial,
         author_words=author_words,
         names=names,
-        context_words=author_words.union(fold_words(rec.publisher), *(fold_words(x) for x in rec.series)),
+        context=(rec.publisher, *rec.series) if rec.publisher else tuple(rec.series),
         year=rec.year,
         edition_no=edition_no,
         revised=revised,
@@ -492,8 +514,8 @@ def record_keys(rec: Record) -> RecordKeys:
         volume=volume_key(rec.part, rec.title),
         material=None if rec.material_type is MaterialType.OTHER else rec.material_type,
         electronic=is_electronic(rec),
-        extent=extent(rec.physical_description),
-        height=height_cm(rec.physical_description),
+        extent=physical[0],
+        height=physical[1],
         publisher=publisher_key(rec.publisher),
         isbns=frozenset(rec.isbns),
         issns=frozenset(rec.issns),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from federator.dedup.keys import NameKeys, RecordKeys, record_keys
+from federator.dedup.keys import NameKeys, RecordKeys, context_words, record_keys
 from federator.records.model import MaterialType, Record
 
 # Title similarity is 0-100 over significant words: the lower of a character ratio and a
@@ -210,6 +210,9 @@ def author_agreement(a: RecordKeys, b: RecordKeys) -> AuthorAgreement:
     """
     if not a.names or not b.names or not a.author or not b.author:
         return AuthorAgreement("unknown", 0, 0)
+    if a.names == b.names:  # copies of one record: the common case
+        n = len(a.names)
+        return AuthorAgreement("strong" if n >= 2 else "compatible", n, n)
     short, long = (a.names, b.names) if len(a.names) <= len(b.names) else (b.names, a.names)
     free = list(long)
     matched = 0
@@ -229,16 +232,17 @@ def author_agreement(a: RecordKeys, b: RecordKeys) -> AuthorAgreement:
 
 def author_score(a: RecordKeys, b: RecordKeys) -> float | None:
     """Author agreement 0-100 (0 for a conflict), None when either record has no author."""
-    agreement = author_agreement(a, b)
-    if agreement.level == "unknown":
+    if not a.names or not b.names or not a.author or not b.author:
         return None
-    return 0.0 if agreement.level == "conflict" else 100.0
+    return 100.0 if authors_compatible(a, b) else 0.0
 
 
 def authors_compatible(a: RecordKeys, b: RecordKeys) -> bool:
     """The author lists do not contradict each other (see `author_agreement`); unknown counts
     as yes. Same surname with different forename initials is not the same author: common
     surnames would otherwise carry much of the decision."""
+    if not a.author or not b.author or _main_authors_agree(a, b):  # the cheap common case first
+        return True
     return author_agreement(a, b).level != "conflict"
 
 
@@ -249,7 +253,7 @@ def _additions_explained(a: RecordKeys, b: RecordKeys) -> bool:
     "Workbook for ...")."""
     short, long = (a, b) if len(a.joined) <= len(b.joined) else (b, a)
     have = set(short.title_words)
-    context = a.context_words | b.context_words
+    context = context_words(a) | context_words(b)
     return all(w in have or w.isdigit() or len(w) < 3 or w in context for w in long.title_words)
 
 
@@ -430,6 +434,12 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
     title_same = _titles_agree(ts, substituted, TITLE_EDITION_MIN)
     title_work = _titles_agree(ts, substituted, TITLE_WORK_MIN)
     title_close = ts >= TITLE_CLOSE_MIN and not substituted
+    ag: AuthorAgreement | None = None
+    if not (title_work or title_close):
+        # only containment is left, and only with authors agreeing: look at them first
+        ag = author_agreement(a, b)
+        if ag.level not in ("compatible", "strong"):
+            return MatchResult(None, None, scores, f"titles differ ({ts:.0f})")
     contained = 0.0
     if not title_same:
         contained = title_containment(a, b)
@@ -441,7 +451,8 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
     ps = publisher_score(a, b)
     if ps is not None:
         scores["publisher"] = ps
-    ag = author_agreement(a, b)
+    if ag is None:
+        ag = author_agreement(a, b)
     if ag.level != "unknown":
         scores["author"] = 0.0 if ag.level == "conflict" else 100.0
         scores["authors_matched"] = float(ag.matched)
