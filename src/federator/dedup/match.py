@@ -34,15 +34,17 @@ ISSN_TITLE_MIN = 90.0
 
 # Fuzzy rule (no shared identifier): title similarity for the same edition. High because
 # nothing else identifies the book: a one-word difference in a 5-word title ("... of the
-# Pacific" vs "... of the Atlantic") scores about 80 and must stay apart. Author, year, edition
-# statement, format and publisher must agree as well.
+# Pacific" vs "... of the Atlantic") scores about 80 and must stay apart. Authors, year (a year
+# given on one side only does not contradict), edition statement, format, extent and publisher
+# must agree as well.
 TITLE_EDITION_MIN = 92.0
 
 # Title similarity for the same work (other edition/format/year, same author). A little
 # lower than for editions: later editions tend to reword subtitles.
 TITLE_WORK_MIN = 90.0
 
-# Without an author on both sides the title and publisher must nearly coincide, and only
+# Without an author on both sides the titles must nearly coincide, and the publishers agree or
+# the title is distinctive (DISTINCTIVE_TITLE_WORDS) and the years are known and equal; only
 # "same edition" can be concluded (a title alone does not make a work).
 TITLE_NO_AUTHOR_MIN = 97.0
 
