@@ -68,6 +68,51 @@ CONTAINED_MIN = 95.0
 CONTAINED_STRONG_MIN = 90.0
 CONTAINED_MIN_CHARS = 25
 
+# Titles compared again without citation leftovers (see title_compare_cleaned) must keep this
+# many significant words: two words ("hidden web") left after stripping identify nothing.
+CLEANED_MIN_WORDS = 3
+
+# Word weights for weighted_title_agreement: a word weighs its length up to WORD_WEIGHT_MAX
+# letters, except these words common in any catalogue or bibliography, which weigh 1.
+WORD_WEIGHT_MAX = 10
+COMMON_TITLE_WORDS = frozenset(
+    """data database databases system systems information management approach approaches using
+    based new study studies analysis introduction method methods model models theory application
+    applications efficient general report proceedings conference international journal paper
+    review volume part edition""".split()
+)
+# Weighted title agreement enough for the same edition when two or more people agree and no
+# year contradicts (WEIGHTED_STRONG_MIN).
+WEIGHTED_STRONG_MIN = 92.0
+
+# Words a citation or a conference listing adds around a paper's or book's title ("Proc. of the
+# Intl. Conf. ...", "(tutorial)", "panel session", "demonstration"); never words that name
+# another book ("index", "supplement", "workbook", "manual", "atlas").
+CITATION_WORDS = frozenset(
+    """proc proceedings conference conf int intl international workshop symposium journal trans
+    transactions session sessions demonstration demo panel tutorial keynote abstract extended
+    paper poster invited pp pages eds editor editors et al""".split()
+)
+# A name or title word run together with a neighbour ("andh kriegel", "rastogir") counts
+# when the known word has at least FUSED_MIN_CHARS letters and at most FUSED_EXTRA_CHARS are
+# glued on.
+FUSED_MIN_CHARS = 4
+FUSED_EXTRA_CHARS = 3
+
+# A title cut short (a field length, a citation that stops mid-title) matches the whole title
+# when at least TRUNCATED_MIN_WORDS significant words are kept: "Hanʼguk yŏktae munjip chʻongsŏ
+# mongnok" (5 words) and its index "... mongnok saegin" stay apart. Authors must agree and
+# the years must not differ, as for every fuzzy rule.
+TRUNCATED_MIN_WORDS = 6
+# Words that, added at the end of a title, name a companion book rather than a cut-off rest
+# (index, supplement, appendix, workbook, ... in several languages).
+ANOTHER_BOOK_WORDS = frozenset(
+    """index indexes indices indeks indice register registerband saegin sakuin suoyin supplement
+    supplements suplemen erganzungsband beiheft appendix appendices lampiran anhang workbook
+    manual guide answers solutions companion atlas catalogue catalog bibliography abstracts
+    errata teacher teachers student students instructor exercises""".split()
+)
+
 # A record without any author can still be the same edition as one with authors when the
 # titles (this many significant words or more, so not "Annual report") and the year coincide.
 DISTINCTIVE_TITLE_WORDS = 4
@@ -75,6 +120,18 @@ DISTINCTIVE_TITLE_WORDS = 4
 # Surnames this similar are the same person (typing and transliteration
 # variants: "Muhamad"/"Muhammad" score ~93 and are; "Tschaikowsky"/"Tchaikovsky" ~80 are not).
 AUTHOR_MIN = 88.0
+
+# Author lists that conflict (partners truncate long lists, garble forenames and misspell
+# surnames) still allow the same edition when a surname appears on both, the titles agree at
+# TITLE_EDITION_MIN with no word substituted, the title has at least DISTINCTIVE_TITLE_WORDS
+# significant words, and no year, edition or format contradicts. Surnames shorter than
+# SURNAME_TYPO_MIN_LEN must be spelt alike ("Chen"/"Chan" are two names).
+SURNAME_TYPO_MIN_LEN = 5
+
+# Names written surname-first on one side and forename-first on the other ("Han, J." copied
+# as "H. Jiawei") count as agreeing only when at least this many people of the list were
+# swapped so: one pair of initials agreeing by chance is too common.
+SWAPPED_NAMES_MIN = 2
 
 # Publisher names (generic words dropped) this similar agree; below PUBLISHER_CONFLICT they
 # are taken to be different publishers (a different edition, at most the same work).
@@ -137,6 +194,42 @@ def word_agreement(wa: tuple[str, ...], wb: tuple[str, ...]) -> tuple[float, boo
     return 200.0 * matched / (len(sa) + len(sb)), substituted
 
 
+def _word_weight(w: str) -> int:
+    """Long words are rarer and say more about which book it is; very common academic and
+    bibliographic words, and numbers, say little."""
+    if w in COMMON_TITLE_WORDS or w.isdigit():
+        return 1
+    return min(len(w), WORD_WEIGHT_MAX)
+
+
+def _same_word(w: str, v: str) -> bool:
+    if w == v:
+        return True
+    if len(w) < 4 or w.isdigit() or v.isdigit():
+        return False
+    limit = 1 if len(w) < 8 else 2  # as in word_agreement
+    return abs(len(v) - len(w)) <= limit and Levenshtein.distance(w, v, score_cutoff=limit) <= limit
+
+
+def weighted_title_agreement(wa: tuple[str, ...], wb: tuple[str, ...]) -> float:
+    """Dice coefficient (0-100) of two word lists with each word weighted (`_word_weight`), a
+    word with a typo counting as present: two titles that share their long, specific words agree
+    even when one adds or drops a few short or common ones."""
+    sa, sb = set(wa), set(wb)
+    if not sa or not sb:
+        return 0.0
+    total = sum(map(_word_weight, sa)) + sum(map(_word_weight, sb))
+    free = list(sb)
+    shared = 0
+    for w in sorted(sa, key=len, reverse=True):
+        for i, v in enumerate(free):
+            if _same_word(w, v):
+                shared += _word_weight(w) + _word_weight(v)
+                del free[i]
+                break
+    return 100.0 * shared / total
+
+
 def _title_pair(wa: tuple[str, ...], wb: tuple[str, ...]) -> tuple[float, bool]:
     if wa == wb:
         return 100.0, False
@@ -170,13 +263,26 @@ class AuthorAgreement:
     level: str  # "unknown" (a record names nobody) | "conflict" | "compatible" | "strong"
     matched: int  # people of the shorter list found in the longer one
     of: int  # length of the shorter list
+    surname_shared: bool = False  # in a conflict: a surname still on both lists (alike or swapped)
 
     def describe(self) -> str:
         if self.level == "unknown":
             return "no author to compare"
         if self.level == "conflict":
-            return f"authors differ ({self.matched} of {self.of} agree)"
+            shared = ", a surname shared or written swapped" if self.surname_shared else ""
+            return f"authors differ ({self.matched} of {self.of} agree{shared})"
         return "author agrees" if self.of == 1 else f"{self.matched} of {self.of} authors agree"
+
+
+def _names_swapped(x: NameKeys, y: NameKeys) -> bool:
+    """One person written forename-first on one side and surname-first on the other ("Han,
+    Jiawei" copied as "H. Jiawei"): each one's initial starts the other's surname, and the
+    surnames are real words, not initials. Two letters agreeing is weak evidence: it counts only
+    when a whole list was copied that way (see SWAPPED_NAMES_MIN)."""
+    return (
+        len(x.surname) > 2 and len(y.surname) > 2 and x.surname != y.surname
+        and x.initial == y.surname[0] and y.initial == x.surname[0]
+    )
 
 
 def names_match(x: NameKeys, y: NameKeys) -> bool:
@@ -190,6 +296,19 @@ def names_match(x: NameKeys, y: NameKeys) -> bool:
     if (len(x.surname) > 2 and x.surname in y.words) or (len(y.surname) > 2 and y.surname in x.words):
         return True
     return fuzz.ratio(x.surname, y.surname) >= AUTHOR_MIN
+
+
+def _surnames_alike(x: NameKeys, y: NameKeys) -> bool:
+    """The same surname whatever the forenames, one word of a compound surname, or a long
+    surname a letter or two apart (OCR and typing damage: "Winslett"/"Wixxslett")."""
+    s, t = x.surname, y.surname
+    if s == t or (len(s) > 3 and s in y.words) or (len(t) > 3 and t in x.words):
+        return True
+    shorter = min(len(s), len(t))
+    if shorter < SURNAME_TYPO_MIN_LEN:
+        return False
+    limit = 1 if shorter < 8 else 2
+    return Levenshtein.distance(s, t, score_cutoff=limit) <= limit
 
 
 def _main_authors_agree(a: RecordKeys, b: RecordKeys) -> bool:
@@ -218,18 +337,31 @@ def author_agreement(a: RecordKeys, b: RecordKeys) -> AuthorAgreement:
     short, long = (a.names, b.names) if len(a.names) <= len(b.names) else (b.names, a.names)
     free = list(long)
     matched = 0
+    unmatched = []
     for x in short:
         for i, y in enumerate(free):
             if names_match(x, y):
                 del free[i]
                 matched += 1
                 break
+        else:
+            unmatched.append(x)
+    swapped = 0
+    for x in unmatched:
+        for i, y in enumerate(free):
+            if _names_swapped(x, y):
+                del free[i]
+                swapped += 1
+                break
+    if swapped >= SWAPPED_NAMES_MIN:
+        matched += swapped
     of = len(short)
     if matched >= 2 and 3 * matched >= 2 * of:
         return AuthorAgreement("strong", matched, of)
     if (matched and 2 * matched >= of) or _main_authors_agree(a, b):
         return AuthorAgreement("compatible", matched, of)
-    return AuthorAgreement("conflict", matched, of)
+    shared = any(_surnames_alike(x, y) or _names_swapped(x, y) for x in short for y in long)
+    return AuthorAgreement("conflict", matched, of, shared)
 
 
 def author_score(a: RecordKeys, b: RecordKeys) -> float | None:
@@ -256,7 +388,62 @@ def _additions_explained(a: RecordKeys, b: RecordKeys) -> bool:
     short, long = (a, b) if len(a.joined) <= len(b.joined) else (b, a)
     have = set(short.title_words)
     context = context_words(a) | context_words(b)
-    return all(w in have or w.isdigit() or len(w) < 3 or w in context for w in long.title_words)
+    return all(w in have or _citation_leftover(w, context, short.joined) for w in long.title_words)
+
+
+def _citation_leftover(w: str, context: frozenset[str], joined: str) -> bool:
+    """Whether a word a title adds is a citation's leftover rather than a word of another title:
+    a number, a fragment, a word of an author, publisher or series name or of CITATION_WORDS,
+    one of those run together with a neighbour ("andh", "Kriegel."), or title words run
+    together ("memorydata" for "memory data")."""
+    if w.isdigit() or len(w) < 3 or w in context or w in CITATION_WORDS:
+        return True
+    if len(w) >= FUSED_MIN_CHARS and w in joined:
+        return True
+    return any(
+        len(c) >= FUSED_MIN_CHARS and (w.startswith(c) or w.endswith(c)) and len(w) - len(c) <= FUSED_EXTRA_CHARS
+        for c in context
+    )
+
+
+def _without_citation_noise(words: tuple[str, ...], other: tuple[str, ...], context: frozenset[str]) -> tuple[str, ...]:
+    """`words` less the words the other title lacks that are numbers, short fragments, or words
+    of either record's authors, publisher or series (citation leftovers: "Garcia-Molina, H.
+    Crawling the hidden web", "To weave the web. VLDB 97")."""
+    have = set(other)
+    joined = "".join(other)
+    return tuple(w for w in words if w in have or not _citation_leftover(w, context, joined))
+
+
+def title_compare_cleaned(a: RecordKeys, b: RecordKeys) -> tuple[float, bool]:
+    """Title similarity (as `title_compare`) once citation leftovers are dropped from both
+    titles; 0 when what is left is too short to identify anything (CLEANED_MIN_WORDS)."""
+    context = context_words(a) | context_words(b)
+    wa = _without_citation_noise(a.title_words, b.title_words, context)
+    wb = _without_citation_noise(b.title_words, a.title_words, context)
+    if min(len(wa), len(wb)) < CLEANED_MIN_WORDS or (wa == a.title_words and wb == b.title_words):
+        return 0.0, True
+    return _title_pair(wa, wb)
+
+
+def _cleaned_agreement(a: RecordKeys, b: RecordKeys) -> float:
+    """The cleaned title similarity when it reaches TITLE_EDITION_MIN (no word substituted
+    below TITLE_SUBSTITUTION_MIN), else 0."""
+    cleaned, substituted = title_compare_cleaned(a, b)
+    return cleaned if _titles_agree(cleaned, substituted, TITLE_EDITION_MIN) else 0.0
+
+
+def _truncated(a: RecordKeys, b: RecordKeys) -> bool:
+    """Whether one title, citation leftovers dropped, is the first TRUNCATED_MIN_WORDS or more
+    significant words of the other (a title cut at a field length), and the words cut off do not
+    name another book (ANOTHER_BOOK_WORDS: "... : index")."""
+    context = context_words(a) | context_words(b)
+    wa = _without_citation_noise(a.title_words, b.title_words, context)
+    wb = _without_citation_noise(b.title_words, a.title_words, context)
+    short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    if len(short) < TRUNCATED_MIN_WORDS or len(short) == len(long) or long[: len(short)] != short:
+        return False
+    return ANOTHER_BOOK_WORDS.isdisjoint(long[len(short):])
 
 
 def title_containment(a: RecordKeys, b: RecordKeys) -> float:
@@ -447,8 +634,15 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
         contained = title_containment(a, b)
         if contained:
             scores["contained"] = contained
+    cleaned = weighted = 0.0
     if not (title_work or title_close or contained >= CONTAINED_STRONG_MIN):
-        return MatchResult(None, None, scores, f"titles differ ({ts:.0f})")
+        cleaned = _cleaned_agreement(a, b)
+        if not cleaned:
+            if ag.level == "strong":
+                weighted = weighted_title_agreement(a.title_words, b.title_words)
+            if weighted < WEIGHTED_STRONG_MIN:
+                return MatchResult(None, None, scores, f"titles differ ({ts:.0f})")
+            scores["title_weighted"] = weighted
 
     ps = publisher_score(a, b)
     if ps is not None:
@@ -459,7 +653,11 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
         scores["author"] = 0.0 if ag.level == "conflict" else 100.0
         scores["authors_matched"] = float(ag.matched)
         scores["authors_compared"] = float(ag.of)
-    if ag.level == "conflict":
+    garbled_authors = (
+        ag.level == "conflict" and ag.surname_shared and title_same and not substituted
+        and min(len(a.title_words), len(b.title_words)) >= DISTINCTIVE_TITLE_WORDS
+    )
+    if ag.level == "conflict" and not garbled_authors:
         return MatchResult(None, None, scores, f"title similar ({ts:.0f}) but {ag.describe()} ({a.author} vs {b.author})")
 
     # both years unknown counts as the same year only when the publishers agree
@@ -500,10 +698,26 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
     strong = ag.level == "strong"
     if title_same:
         basis = f"titles agree ({ts:.0f})"
+    elif weighted:
+        basis = f"titles share their specific words ({weighted:.0f}), {ag.describe()}"
+        if a.isbns and b.isbns:
+            conflicts.append(f"{basis} only, and different ISBNs")
+    elif cleaned:
+        basis = f"titles agree ({cleaned:.0f}) once citation leftovers (names, numbers, venue words) are dropped"
+        if a.isbns and b.isbns:
+            conflicts.append(f"{basis} only, and different ISBNs")
     elif (strong and (title_close or contained >= CONTAINED_STRONG_MIN)) or (
         contained >= CONTAINED_MIN and _additions_explained(a, b)
     ):
         basis = f"titles close ({ts:.0f})" if strong and title_close else f"one title contains the other ({contained:.0f})"
+        if a.isbns and b.isbns:
+            conflicts.append(f"{basis} only, and different ISBNs")
+    elif _truncated(a, b):
+        basis = "one title is the other cut short"
+        if a.isbns and b.isbns:
+            conflicts.append(f"{basis} only, and different ISBNs")
+    elif cleaned := _cleaned_agreement(a, b):
+        basis = f"titles agree ({cleaned:.0f}) once citation leftovers (names, numbers, venue words) are dropped"
         if a.isbns and b.isbns:
             conflicts.append(f"{basis} only, and different ISBNs")
     else:
