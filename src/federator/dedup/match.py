@@ -237,12 +237,23 @@ def _title_pair(wa: tuple[str, ...], wb: tuple[str, ...]) -> tuple[float, bool]:
     return min(fuzz.ratio(" ".join(wa), " ".join(wb)), agreement), substituted
 
 
+def _spaceless(key: str) -> str:
+    """A title key with its spaces, and a leading article run into the next word, removed."""
+    text = key.replace(" ", "")
+    for article in ("the", "an", "a"):
+        if key.startswith(article) and not key.startswith(article + " ") and text[len(article):] and len(text) > 2 * len(article) + 8:
+            return text[len(article):]
+    return text
+
+
 def title_compare(a: RecordKeys, b: RecordKeys) -> tuple[float, bool]:
     """Title similarity 0-100 over significant words (the lower of a character ratio and the
     word agreement; on titles proper when at most one record has a subtitle), and whether
     words were substituted rather than added."""
     if not a.title or not b.title:
         return 0.0, True
+    if a.title != b.title and _spaceless(a.title) == _spaceless(b.title):
+        return 100.0, False  # words run together or split ("thegarlicproject", "data base")
     best = _title_pair(a.title_words, b.title_words)
     if best[0] < 100.0 and not (a.subtitle and b.subtitle):
         # one partner transcribed the subtitle, the other did not
@@ -685,6 +696,8 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
 
     if ag.level == "unknown":
         distinctive = min(len(a.title_words), len(b.title_words)) >= DISTINCTIVE_TITLE_WORDS
+        if ts < TITLE_NO_AUTHOR_MIN and same_year:  # "... (tutorial)" / "...": compare without leftovers
+            ts = max(ts, title_compare_cleaned(a, b)[0])
         if ts >= TITLE_NO_AUTHOR_MIN and not conflicts and (
             (same_year and publishers_agree) or (distinctive and a.year is not None and same_year and ps is None)
         ):
