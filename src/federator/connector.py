@@ -2,7 +2,7 @@
 
 A connector turns the query tree into the partner's native query and fetches normalised
 records. It does not handle deadlines, retries, circuit breaking or status reporting: those
-wrap every connector in one place (federator.fanout). Connectors are found through the
+wrap every connector in one place (federator.resilience). Connectors are found through the
 entry-point group `federator.connectors`; the built-ins register the same way.
 """
 
