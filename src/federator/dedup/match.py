@@ -113,6 +113,11 @@ ANOTHER_BOOK_WORDS = frozenset(
     errata teacher teachers student students instructor exercises""".split()
 )
 
+# Titles that differ only in spacing and typos (see _spacing_variants): each word must be found
+# in the other title's letters or be this close to one of its words ("mining"/"ming" 80,
+# "adaptable"/"adaptive" 82; "Austria"/"Australia" 75 and "fishes"/"birds" are other books).
+SPACING_WORD_MIN = 80.0
+
 # A record without any author can still be the same edition as one with authors when the
 # titles (this many significant words or more, so not "Annual report") and the year coincide.
 DISTINCTIVE_TITLE_WORDS = 4
@@ -457,6 +462,22 @@ def _truncated(a: RecordKeys, b: RecordKeys) -> bool:
     return ANOTHER_BOOK_WORDS.isdisjoint(long[len(short):])
 
 
+def _spacing_variants(a: RecordKeys, b: RecordKeys) -> float:
+    """Character similarity (0-100) of the two whole titles with spaces removed, when they
+    differ only in how words are split or run together ("sleepers andworkaholicscaching") and by
+    typos; 0 when a word of either title is neither found in the other title's letters nor
+    close to one of its words (SPACING_WORD_MIN): a substituted or added word ("... threatened
+    fishes/birds of Bangladesh", "... mongnok saegin")."""
+    x, y = a.title.replace(" ", ""), b.title.replace(" ", "")
+    wa, wb = a.title.split(), b.title.split()
+    for words, other, other_words in ((wa, y, wb), (wb, x, wa)):
+        for w in words:
+            if len(w) < 3 or w in other or any(fuzz.ratio(w, v) >= SPACING_WORD_MIN for v in other_words):
+                continue
+            return 0.0
+    return fuzz.ratio(x, y)
+
+
 def title_containment(a: RecordKeys, b: RecordKeys) -> float:
     """0-100: how well the shorter title (significant words, spaces removed) is found inside the
     longer one; 0 when the shorter title is too short to say anything (CONTAINED_MIN_CHARS).
@@ -648,7 +669,7 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
     cleaned = weighted = 0.0
     if not (title_work or title_close or contained >= CONTAINED_STRONG_MIN):
         cleaned = _cleaned_agreement(a, b)
-        if not cleaned:
+        if not cleaned and _spacing_variants(a, b) < TITLE_EDITION_MIN:
             if ag.level == "strong":
                 weighted = weighted_title_agreement(a.title_words, b.title_words)
             if weighted < WEIGHTED_STRONG_MIN:
@@ -727,6 +748,10 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
             conflicts.append(f"{basis} only, and different ISBNs")
     elif _truncated(a, b):
         basis = "one title is the other cut short"
+        if a.isbns and b.isbns:
+            conflicts.append(f"{basis} only, and different ISBNs")
+    elif (spaced := _spacing_variants(a, b)) >= TITLE_EDITION_MIN:
+        basis = f"titles agree ({spaced:.0f}) but for how words are split or run together"
         if a.isbns and b.isbns:
             conflicts.append(f"{basis} only, and different ISBNs")
     elif cleaned := _cleaned_agreement(a, b):
