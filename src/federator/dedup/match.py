@@ -104,8 +104,9 @@ FUSED_EXTRA_CHARS = 3
 # mongnok" (5 words) and its index "... mongnok saegin" stay apart. Authors must agree and
 # the years must not differ, as for every fuzzy rule.
 TRUNCATED_MIN_WORDS = 6
-# Words that, added at the end of a title, name a companion book rather than a cut-off rest
-# (index, supplement, appendix, workbook, ... in several languages).
+# Words that, in one title proper and not the other, name a companion book (its index,
+# supplement, workbook, ... in several languages): never the same edition by the fuzzy rules.
+# (In a subtitle they often describe the book itself: "... : a repertoire guide".)
 ANOTHER_BOOK_WORDS = frozenset(
     """index indexes indices indeks indice register registerband saegin sakuin suoyin supplement
     supplements suplemen erganzungsband beiheft appendix appendices lampiran anhang workbook
@@ -114,9 +115,9 @@ ANOTHER_BOOK_WORDS = frozenset(
 )
 
 # Titles that differ only in spacing and typos (see _spacing_variants): each word must be found
-# in the other title's letters or be this close to one of its words ("mining"/"ming" 80,
-# "adaptable"/"adaptive" 82; "Austria"/"Australia" 75 and "fishes"/"birds" are other books).
-SPACING_WORD_MIN = 80.0
+# in the other title's letters, be a typo of one of its words, or share its first STEM_MIN_CHARS
+# letters ("discovering"/"discovery"); "Austria"/"Australia" and "fishes"/"birds" are other books.
+STEM_MIN_CHARS = 6
 
 # A record without any author can still be the same edition as one with authors when the
 # titles (this many significant words or more, so not "Annual report") and the year coincide.
@@ -187,8 +188,8 @@ def word_agreement(wa: tuple[str, ...], wb: tuple[str, ...]) -> tuple[float, boo
         for w in sa:
             if w in sb or len(w) < 4 or w.isdigit():
                 continue
-            limit = 1 if len(w) < 8 else 2  # "aglas"/"atlas", not "Austria"/"Australia"
             for v in rest_b:
+                limit = 1 if min(len(w), len(v)) < 8 else 2  # "aglas"/"atlas", not "Austria"/"Australia" either way
                 if abs(len(v) - len(w)) > limit or v.isdigit():
                     continue
                 if Levenshtein.distance(w, v, score_cutoff=limit) <= limit:
@@ -212,7 +213,7 @@ def _same_word(w: str, v: str) -> bool:
         return True
     if len(w) < 4 or w.isdigit() or v.isdigit():
         return False
-    limit = 1 if len(w) < 8 else 2  # as in word_agreement
+    limit = 1 if min(len(w), len(v)) < 8 else 2  # as in word_agreement, on the shorter word
     return abs(len(v) - len(w)) <= limit and Levenshtein.distance(w, v, score_cutoff=limit) <= limit
 
 
@@ -279,13 +280,13 @@ class AuthorAgreement:
     level: str  # "unknown" (a record names nobody) | "conflict" | "compatible" | "strong"
     matched: int  # people of the shorter list found in the longer one
     of: int  # length of the shorter list
-    surname_shared: bool = False  # in a conflict: a surname still on both lists (alike or swapped)
+    surname_shared: bool = False  # in a conflict: a surname still on both lists (see _surnames_alike)
 
     def describe(self) -> str:
         if self.level == "unknown":
             return "no author to compare"
         if self.level == "conflict":
-            shared = ", a surname shared or written swapped" if self.surname_shared else ""
+            shared = ", a surname shared" if self.surname_shared else ""
             return f"authors differ ({self.matched} of {self.of} agree{shared})"
         return "author agrees" if self.of == 1 else f"{self.matched} of {self.of} authors agree"
 
@@ -376,7 +377,7 @@ def author_agreement(a: RecordKeys, b: RecordKeys) -> AuthorAgreement:
         return AuthorAgreement("strong", matched, of)
     if (matched and 2 * matched >= of) or _main_authors_agree(a, b):
         return AuthorAgreement("compatible", matched, of)
-    shared = any(_surnames_alike(x, y) or _names_swapped(x, y) for x in short for y in long)
+    shared = any(_surnames_alike(x, y) for x in short for y in long)
     return AuthorAgreement("conflict", matched, of, shared)
 
 
@@ -462,17 +463,24 @@ def _truncated(a: RecordKeys, b: RecordKeys) -> bool:
     return ANOTHER_BOOK_WORDS.isdisjoint(long[len(short):])
 
 
+def _same_stem(w: str, v: str) -> bool:
+    """One word misspelt or inflected ("discovering"/"discovery")."""
+    if _same_word(w, v):
+        return True
+    return min(len(w), len(v)) >= STEM_MIN_CHARS and w[:STEM_MIN_CHARS] == v[:STEM_MIN_CHARS]
+
+
 def _spacing_variants(a: RecordKeys, b: RecordKeys) -> float:
     """Character similarity (0-100) of the two whole titles with spaces removed, when they
     differ only in how words are split or run together ("sleepers andworkaholicscaching") and by
-    typos; 0 when a word of either title is neither found in the other title's letters nor
-    close to one of its words (SPACING_WORD_MIN): a substituted or added word ("... threatened
+    typos; 0 when a word of either title is neither found in the other title's letters nor a
+    variant of one of its words (`_same_stem`): a substituted or added word ("... threatened
     fishes/birds of Bangladesh", "... mongnok saegin")."""
     x, y = a.title.replace(" ", ""), b.title.replace(" ", "")
     wa, wb = a.title.split(), b.title.split()
     for words, other, other_words in ((wa, y, wb), (wb, x, wa)):
         for w in words:
-            if len(w) < 3 or w in other or any(fuzz.ratio(w, v) >= SPACING_WORD_MIN for v in other_words):
+            if len(w) < 3 or w in other or any(_same_stem(w, v) for v in other_words):
                 continue
             return 0.0
     return fuzz.ratio(x, y)
@@ -652,6 +660,8 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
         return MatchResult(None, None, scores, _volume_conflict(a, b) or "")
     ts, substituted = title_compare(a, b)
     scores["title"] = ts
+    if companion := ANOTHER_BOOK_WORDS.intersection(set(a.words) ^ set(b.words)):  # titles proper
+        return MatchResult(None, None, scores, f"one title adds {' '.join(sorted(companion))}: a companion book ({ts:.0f})")
     title_same = _titles_agree(ts, substituted, TITLE_EDITION_MIN)
     title_work = _titles_agree(ts, substituted, TITLE_WORK_MIN)
     title_close = ts >= TITLE_CLOSE_MIN and not substituted
