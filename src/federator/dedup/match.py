@@ -11,6 +11,7 @@ Works on records that carry only title, authors, year and publisher too (no iden
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -408,12 +409,16 @@ def _additions_explained(a: RecordKeys, b: RecordKeys) -> bool:
     return all(w in have or _citation_leftover(w, context, short.joined) for w in long.title_words)
 
 
+# "and" run into the next author's initials in a citation ("... Kamel, I. andC. Faloutsos").
+_CONJOINED_INITIALS = re.compile(r"and[a-z]{1,2}")
+
+
 def _citation_leftover(w: str, context: frozenset[str], joined: str) -> bool:
     """Whether a word a title adds is a citation's leftover rather than a word of another title:
     a number, a fragment, a word of an author, publisher or series name or of CITATION_WORDS,
     one of those run together with a neighbour ("andh", "Kriegel."), or title words run
     together ("memorydata" for "memory data")."""
-    if w.isdigit() or len(w) < 3 or w in context or w in CITATION_WORDS:
+    if w.isdigit() or len(w) < 3 or w in context or w in CITATION_WORDS or _CONJOINED_INITIALS.fullmatch(w):
         return True
     if len(w) >= FUSED_MIN_CHARS and w in joined:
         return True
@@ -646,10 +651,19 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
       - the titles agree (TITLE_EDITION_MIN) and the authors are compatible;
       - or the titles are close (TITLE_CLOSE_MIN) or one contains the other
         (CONTAINED_STRONG_MIN) and two or more people agree ("strong" authors);
-      - or one title contains the other (CONTAINED_MIN), adding only names, numbers or
-        publisher/series words, and the authors are compatible;
-      - or a record names no author, the titles agree (TITLE_NO_AUTHOR_MIN) and so do the
-        publishers, or the years (known, equal) and the title is distinctive.
+      - or one title contains the other (CONTAINED_MIN), adding only citation leftovers
+        (names, numbers, publisher/series words, CITATION_WORDS), and the authors are compatible;
+      - or, authors compatible, one title is the other cut short (TRUNCATED_MIN_WORDS), the
+        titles agree but for word splitting and typos (_spacing_variants), or they agree once
+        citation leftovers are dropped from both (title_compare_cleaned);
+      - or two or more people agree and the titles share their specific words
+        (weighted_title_agreement, WEIGHTED_STRONG_MIN);
+      - or the author lists conflict but a surname is on both (garbled or truncated lists), and
+        the titles agree and are distinctive (DISTINCTIVE_TITLE_WORDS);
+      - or a record names no author, the titles agree (TITLE_NO_AUTHOR_MIN, citation leftovers
+        dropped) and so do the publishers, or the years (known, equal) and the title is
+        distinctive.
+    Never when a title proper adds a word naming a companion book (ANOTHER_BOOK_WORDS).
     The looser title rules apply only when the two records do not both carry ISBNs (different
     ISBNs with such titles are different books: a solutions manual, a companion volume).
     A year known on one side only does not contradict; a different year does.
