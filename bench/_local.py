@@ -128,6 +128,7 @@ class _PartnerProtocol(asyncio.Protocol):
 
     def connection_made(self, transport) -> None:
         self.transport = transport
+        self.server.connections += 1
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -144,13 +145,14 @@ class _PartnerServer:
     def __init__(self, responses: list[list[bytes]], delays_ms: list[float]):
         self.responses, self.delays = responses, [d / 1000 for d in delays_ms]
         self.log: list[tuple[int, int, int, int]] = []  # (marker, partner, received ns, sent ns)
+        self.connections = 0  # TCP connections accepted since the last log read
         self.loop = asyncio.get_event_loop()
 
     def request(self, proto: _PartnerProtocol, head: bytes, received: int) -> None:
         line = head.split(b"\r\n", 1)[0]
         if b" /_log" in line:
-            body = json.dumps(self.log).encode()
-            self.log = []
+            body = json.dumps({"log": self.log, "connections": self.connections - 1}).encode()
+            self.log, self.connections = [], 1  # this connection is the reader's
             self._send(proto, body, b"application/json")
             return
         found = MARKER_RE.search(line)
@@ -195,6 +197,7 @@ class Partners:
     records: int
     ports: list[int] = field(default_factory=list)
     process: multiprocessing.Process | None = None
+    connections: int = 0  # connections accepted between the last two take_log() calls
 
     def start(self, variants: int = len(VARIANT_WORDS)) -> Partners:
         responses = build_responses(len(self.delays_ms), self.records, variants)
@@ -229,7 +232,8 @@ class Partners:
         self.stop()
 
     def take_log(self) -> list[tuple[int, int, int, int]]:
-        """(marker, partner index, received ns, sent ns) of every request since the last call."""
+        """(marker, partner index, received ns, sent ns) of every request since the last call;
+        `self.connections` is then the number of connections the partners accepted meanwhile."""
         with socket.create_connection(("127.0.0.1", self.ports[0])) as sock:
             sock.sendall(b"GET /_log HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             data = b""
@@ -237,7 +241,9 @@ class Partners:
                 data += chunk
                 head, sep, body = data.partition(b"\r\n\r\n")
                 if sep and len(body) >= int(re.search(rb"Content-Length: (\d+)", head).group(1)):
-                    return [tuple(x) for x in json.loads(body)]
+                    answer = json.loads(body)
+                    self.connections = answer["connections"]
+                    return [tuple(x) for x in answer["log"]]
         raise RuntimeError("no partner log")
 
     def config(self, *, cache_ttl: float = 300.0, deadline: float = 10.0, record_cache: int | None = None) -> dict:

@@ -47,9 +47,11 @@ def run_once(partners: _local.Partners, gateway: _local.Gateway, searches: int, 
             break
     cpu = gateway.cpu() - cpu0
     conn.close()
-    own = _local.own_times_ms(partners.take_log())
+    log = partners.take_log()
+    own = _local.own_times_ms(log)
     overhead = [e2e[m] - max(own[m]) for m in e2e]
     return {"overhead": overhead, "cpu_ms": cpu * 1000 / len(e2e), "searches": len(e2e),
+            "requests": len(log), "connections": partners.connections,
             "fetched": statistics.median(fetched), "slowest_own": statistics.median(max(own[m]) for m in e2e)}
 
 
@@ -79,7 +81,8 @@ def main() -> None:
             p50, p95 = _local.percentile(r["overhead"], 50), _local.percentile(r["overhead"], 95)
             print(f"run {run + 1}: {r['searches']} searches, {r['fetched']:.0f} records fetched each, "
                   f"slowest partner {r['slowest_own']:.1f} ms; overhead p50 {p50:.1f} ms, p95 {p95:.1f} ms "
-                  f"(p95/p50 {p95 / p50:.2f}); gateway CPU {r['cpu_ms']:.1f} ms/search")
+                  f"(p95/p50 {p95 / p50:.2f}); gateway CPU {r['cpu_ms']:.1f} ms/search; "
+                  f"{r['requests']} partner requests over {r['connections']} new connections")
         every = [x for r in rows for x in r["overhead"]]
         p50s = [_local.percentile(r["overhead"], 50) for r in rows]
         p95s = [_local.percentile(r["overhead"], 95) for r in rows]
