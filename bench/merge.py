@@ -135,6 +135,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--runs", type=int, default=0, help="runs per size (default: 7, 5, 3 by size)")
+    parser.add_argument("--budget", type=float, default=600.0,
+                        help="seconds for the whole run: repeats stop early past it (every size runs once)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -142,6 +144,7 @@ def main() -> None:
     real = pool()
     print(f"{len(real)} real records in the pools")
     results: dict[int, float] = {}
+    stop_at = time.monotonic() + args.budget
     for n in sizes:
         recs = records(real, n)
         runs = args.runs or (7 if n <= 1000 else 5 if n <= 10000 else 3)
@@ -149,10 +152,12 @@ def main() -> None:
         for _ in range(runs):
             t, merged, comparisons = pipeline(recs)
             times.append(t * 1000)
+            if time.monotonic() > stop_at:
+                break
         med = statistics.median(times)
         results[n] = med
         print(f"{n:>7} records -> {merged} merged ({n / merged:.2f} records each): {_local.spread(times)} ms "
-              f"over {runs} runs, {med * 1000 / n:.1f} us/record, {comparisons / n:.1f} pairwise matches/record")
+              f"over {len(times)} runs, {med * 1000 / n:.1f} us/record, {comparisons / n:.1f} pairwise matches/record")
     ns = sorted(results)
     for a, b in zip(ns, ns[1:]):
         slope = math.log(results[b] / results[a]) / math.log(b / a)
