@@ -28,9 +28,9 @@ GRACE = 0.1  # the target: the answer goes out within the deadline plus 100 ms
 # fault -> (status, error kind, words the diagnostic or warnings must contain)
 FAULTS = {
     "refused": ("error", "connect", "ConnectError"),
-    "hang": ("timeout", "timeout", "no answer within"),
-    "stall": ("timeout", "timeout", "no answer within"),
-    "drip": ("timeout", "timeout", "no answer within"),
+    "hang": ("timeout", "timeout", "no complete answer"),
+    "stall": ("timeout", "timeout", "no complete answer"),
+    "drip": ("timeout", "timeout", "no complete answer"),
     "http500": ("error", "http", "HTTP 500"),
     "http503": ("error", "unavailable", "HTTP 503"),
     "reset": ("error", "reset", "SRU request failed"),

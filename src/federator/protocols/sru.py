@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import re
+import time
 import zlib
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import httpx
 from lxml import etree
 
 from federator.errors import PartnerDiagnostic, PartnerError, PartnerTimeout, PartnerUnsupported
+from federator.resilience.budget import time_left
 
 __all__ = [
     "DIAGNOSTICS",
@@ -253,9 +255,12 @@ class _Decoder:
         return out
 
 
-async def _read_bounded(response: httpx.Response, max_bytes: int, max_records: int | None = None) -> bytes:
+async def _read_bounded(response: httpx.Response, max_bytes: int, max_records: int | None = None,
+                        ends_at: float | None = None) -> bytes:
     """The body, read as it streams in; stops with PartnerError (kind too_large) as soon as it
-    passes `max_bytes` (after decoding) or holds more than `max_records` records."""
+    passes `max_bytes` (after decoding) or holds more than `max_records` records, and with
+    PartnerTimeout when a piece arrives after `ends_at` (time.monotonic: a partner dripping
+    bytes; one that stalls ends with httpx's read timeout)."""
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes and not response.headers.get("content-encoding"):
         raise PartnerError(f"SRU response larger than {max_bytes} bytes (Content-Length {length})", kind="too_large")
@@ -267,6 +272,8 @@ async def _read_bounded(response: httpx.Response, max_bytes: int, max_records: i
     size = records = 0
     tail = b""
     async for raw in source:
+        if ends_at is not None and time.monotonic() > ends_at:
+            raise PartnerTimeout(f"no complete answer in time (the SRU answer was still arriving: {size} bytes)")
         chunk = decoder.decode(raw, max_bytes - size + 1)
         size += len(chunk)
         if size > max_bytes:
@@ -282,40 +289,44 @@ async def _read_bounded(response: httpx.Response, max_bytes: int, max_records: i
 
 
 async def _exchange(http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, max_bytes: int,
-                    record_bound: int | None) -> tuple[httpx.Response, bytes]:
+                    record_bound: int | None, ends_at: float | None) -> tuple[httpx.Response, bytes]:
     response = await http.send(request, stream=True, **({"auth": auth} if auth is not None else {}))
     try:
         if response.status_code == 200:
-            return response, await _read_bounded(response, max_bytes, record_bound)
+            return response, await _read_bounded(response, max_bytes, record_bound, ends_at)
         try:
-            return response, await _read_bounded(response, min(max_bytes, ERROR_BODY_BYTES))
+            return response, await _read_bounded(response, min(max_bytes, ERROR_BODY_BYTES), ends_at=ends_at)
         except PartnerError:
             return response, b""  # an enormous error page: the status says enough
     finally:
         await response.aclose()
 
 
-_UNWINDING: set[asyncio.Task] = set()  # exchanges closing their connection after a cancellation
+_DETACHED: set[asyncio.Task] = set()  # exchanges left to end by their own timeouts
 
 
-async def _once_cancellable(exchange: Coroutine[Any, Any, T]) -> T:
-    """Await `exchange` in its own task, passing on at most ONE cancellation. A second
-    cancellation that reaches httpcore while it is closing a connection after the first
-    leaves that connection in the pool for good (httpcore 1.0.9, encode/httpcore#1093): a
-    partner timing out at the per-partner budget and then cut off at the search deadline
-    would leak one connection each time, until the pool is full and every search fails."""
+async def _uncancelled(exchange: Coroutine[Any, Any, T], *, ends_by_itself: bool) -> T:
+    """Await `exchange` in its own task that no cancellation from outside reaches: a caller
+    cancelled (the partner's budget is over, the search deadline, a client gone) stops waiting
+    at once, and the exchange, which has timeouts of its own (`ends_by_itself`), finishes
+    alone and closes its connection. A cancellation that reaches httpcore while it closes a
+    connection after a timeout of its own leaves that connection in the pool for good
+    (httpcore 1.0.9, encode/httpcore#1093): under load, when an event-loop pause lets both
+    expire at once, every such search leaked a connection until the pool was full. Without
+    timeouts of its own the exchange is cancelled once."""
     task = asyncio.ensure_future(exchange)
     try:
         return await asyncio.shield(task)
     except asyncio.CancelledError:
-        task.cancel()
-        _UNWINDING.add(task)
-        task.add_done_callback(_unwound)
+        if not ends_by_itself:
+            task.cancel()
+        _DETACHED.add(task)
+        task.add_done_callback(_ended)
         raise
 
 
-def _unwound(task: asyncio.Task) -> None:
-    _UNWINDING.discard(task)
+def _ended(task: asyncio.Task) -> None:
+    _DETACHED.discard(task)
     if not task.cancelled():
         task.exception()  # retrieved: nobody waits for it any more
 
@@ -324,9 +335,11 @@ async def _one(content: bytes) -> AsyncIterator[bytes]:
     yield content
 
 
-def _http_error(exc: httpx.HTTPError, query: str) -> PartnerError:
+def _http_error(exc: httpx.HTTPError, query: str, timeout: float | None = None) -> PartnerError:
     if isinstance(exc, httpx.TimeoutException):
-        return PartnerTimeout(f"SRU request timed out ({type(exc).__name__})", native_query=query)
+        within = f" within {timeout:.1f} s" if timeout is not None else ""
+        return PartnerTimeout(f"no complete answer{within} (SRU request timed out: {type(exc).__name__})",
+                              native_query=query)
     if isinstance(exc, httpx.ConnectError):
         kind = "connect"
     elif isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError)):
@@ -353,19 +366,28 @@ async def search_retrieve(http: httpx.AsyncClient, base_url: str, query: str, *,
                           max_records: int | None = None) -> SearchRetrieveResponse:
     """Send one searchRetrieve and parse the answer; raises PartnerError subclasses (with their
     `kind`). The body is bounded while it streams in: `max_bytes` decoded bytes and, when given,
-    `max_records` records (never fewer than `maximum_records`)."""
+    `max_records` records (never fewer than `maximum_records`). Inside a guarded partner search
+    the time left (federator.resilience.budget) caps `timeout`, which bounds every I/O wait and
+    the whole exchange: a slow partner ends with our own PartnerTimeout, not a cancellation."""
+    left = time_left()
+    if left is not None:
+        if left <= 0:
+            raise PartnerTimeout("no time left for another SRU request", native_query=query)
+        timeout = left if timeout is None else min(timeout, left)
     request = build_request(base_url, query, version=version, method=method, start_record=start_record,
                             maximum_records=maximum_records, record_schema=record_schema, http=http,
                             timeout=timeout)
     request.headers["Accept-Encoding"] = "gzip, deflate"  # only what _Decoder bounds
     record_bound = None if max_records is None else max(max_records, maximum_records)
     try:
-        response, body = await _once_cancellable(_exchange(http, request, auth, max_bytes, record_bound))
+        ends_at = None if timeout is None else time.monotonic() + timeout
+        response, body = await _uncancelled(_exchange(http, request, auth, max_bytes, record_bound, ends_at),
+                                            ends_by_itself=timeout is not None)
     except PartnerError as exc:
         exc.native_query = query
         raise
     except httpx.HTTPError as exc:
-        raise _http_error(exc, query) from exc
+        raise _http_error(exc, query, timeout) from exc
 
     if response.status_code != 200:
         prefix = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()

@@ -1,8 +1,9 @@
 """PartnerGuard: the layers that wrap every partner connector, composed in one place.
 
 Outside in: metrics and one log line per partner search -> circuit breaker -> time budget
-(min(partner timeout, time left before the search deadline)) -> retries of transient failures
--> the connector. Whatever happens inside, the guard ends with a Fetch or a PartnerError whose
+(min(partner timeout, time left before the search deadline), enforced by cancellation and
+offered to the protocol clients first, see budget.py) -> retries of transient failures -> the
+connector. Whatever happens inside, the guard ends with a Fetch or a PartnerError whose
 `kind` says what went wrong and whose message carries no credential; connectors stay plain.
 """
 
@@ -17,6 +18,7 @@ from federator.connector import Connector, Fetch
 from federator.errors import PartnerError, PartnerSuspended, PartnerTimeout
 from federator.query.model import Query
 from federator.resilience.breaker import CircuitBreaker
+from federator.resilience.budget import budget as cooperative
 from federator.resilience.metrics import Metrics
 from federator.resilience.retry import retrying
 from federator.resilience.secrets import redact
@@ -105,8 +107,9 @@ class PartnerGuard:
 
         try:
             async with asyncio.timeout(budget):
-                fetch = await retrying(once, settings=self.resilience.retry, attempts=self.attempts,
-                                       deadline_at=deadline_at - DEADLINE_MARGIN, on_retry=on_retry)
+                with cooperative(budget):
+                    fetch = await retrying(once, settings=self.resilience.retry, attempts=self.attempts,
+                                           deadline_at=deadline_at - DEADLINE_MARGIN, on_retry=on_retry)
         except TimeoutError:
             why = "the search deadline" if left < self.partner.timeout else "the partner's timeout"
             raise PartnerTimeout(f"no answer within {budget:.1f} s ({why})") from None
