@@ -85,6 +85,10 @@ def test_slow_partner_records_merge_into_the_page_already_sent(slow_gateway):
     assert grown, "no record already sent gained the slow partner's holdings"
     rid = grown[0]
     assert len(final[rid]["holdings"]) > len(before[rid]["holdings"])
+    # the records event after the slow partner names the records it changed, the grown one too
+    slow_records = next(data for name, data, t in events if name == "records" and t >= arrival[SLOW])
+    assert rid in slow_records["changed"]
+    assert slow_records["changed"] == sorted(slow_records["changed"])
 
 
 def test_stream_errors_are_4xx_before_streaming(slow_gateway):
