@@ -115,7 +115,7 @@ async def fan_out(targets: Sequence[tuple[Partner, PartnerGuard]], query: Query,
             partner = tasks[task]
             yield PartnerOutcome(PartnerStatus(
                 partner.id, partner.name, status=TIMEOUT, elapsed_ms=elapsed, error_kind=TIMEOUT,
-                diagnostic=f"no answer within the search deadline of {deadline:g} s"))
+                diagnostic=f"no complete answer within the search deadline of {deadline:g} s"))
     finally:
         # Also reached when the consumer stops early (client gone): leave no task running.
         for task in pending:

@@ -112,7 +112,7 @@ class PartnerGuard:
                                            deadline_at=deadline_at - DEADLINE_MARGIN, on_retry=on_retry)
         except TimeoutError:
             why = "the search deadline" if left < self.partner.timeout else "the partner's timeout"
-            raise PartnerTimeout(f"no answer within {budget:.1f} s ({why})") from None
+            raise PartnerTimeout(f"no complete answer within {budget:.1f} s ({why})") from None
         except PartnerError as exc:
             if tries[0] > 1:
                 _reword(exc, f"{exc.message} (after {tries[0]} tries)")
