@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -160,50 +161,55 @@ def test_faults_show_in_the_metrics(gateway):
     assert 'federator_partner_breaker_state{partner="hostile-hang"} 0.0' in text
 
 
-def test_breaker_suspends_then_probes_back(hostile, demo_ids):
+@contextmanager
+def failing_switch_gateway(hostile: HostileServer, threshold: int):
+    """A gateway with one demo partner and the hostile `switch` partner, failing (HTTP 500) for
+    now; its breaker suspends after `threshold` failures for 1 s."""
     switch = hostile_partner(hostile, "switch")
-    settings = gateway_settings([switch], breaker=BreakerSettings(failure_threshold=2, suspension={"http": 1.0}))
+    settings = gateway_settings([switch], breaker=BreakerSettings(failure_threshold=threshold,
+                                                                  suspension={"http": 1.0}))
     hostile.switch = "http500"
-    partners = f"{demo_ids[0]},hostile-switch"
     with serve_app(factory=lambda url: create_app(settings, gateway_url=url)) as base:
         with httpx.Client(base_url=base, timeout=30) as client:
-            for _ in range(2):
-                body, _ = timed_search(client, q="perl", partners=partners)
-                assert body["partners"][1]["status"] == "error"
-            asked = hostile.hits["switch"]
-            body, elapsed = timed_search(client, q="perl", partners=partners)
-            suspended = body["partners"][1]
-            assert suspended["status"] == "suspended" and suspended["error_kind"] == "suspended"
-            assert "2 failed searches in a row" in suspended["diagnostic"] and "HTTP 500" in suspended["diagnostic"]
-            assert suspended["retry_at"] and suspended["retry_at"].endswith("Z")
-            assert hostile.hits["switch"] == asked  # not asked while suspended
-            assert elapsed < 0.5 and body["records"]
-            ready = client.get("/ready").json()
-            assert ready["suspended"] == ["hostile-switch"] and ready["breakers"]["hostile-switch"]["state"] == "open"
-            assert 'federator_partner_breaker_state{partner="hostile-switch"} 2.0' in client.get("/metrics").text
+            yield client
 
-            hostile.switch = "ok"  # the partner recovers; after the suspension one search probes it
-            time.sleep(1.05)
+
+def test_breaker_suspends_then_probes_back(hostile, demo_ids):
+    partners = f"{demo_ids[0]},hostile-switch"
+    with failing_switch_gateway(hostile, 2) as client:
+        for _ in range(2):
             body, _ = timed_search(client, q="perl", partners=partners)
-            assert body["partners"][1]["status"] == "ok" and hostile.hits["switch"] == asked + 1
-            assert client.get("/ready").json()["suspended"] == []
+            assert body["partners"][1]["status"] == "error"
+        asked = hostile.hits["switch"]
+        body, elapsed = timed_search(client, q="perl", partners=partners)
+        suspended = body["partners"][1]
+        assert suspended["status"] == "suspended" and suspended["error_kind"] == "suspended"
+        assert "2 failed searches in a row" in suspended["diagnostic"] and "HTTP 500" in suspended["diagnostic"]
+        assert suspended["retry_at"] and suspended["retry_at"].endswith("Z")
+        assert hostile.hits["switch"] == asked  # not asked while suspended
+        assert elapsed < 0.5 and body["records"]
+        ready = client.get("/ready").json()
+        assert ready["suspended"] == ["hostile-switch"] and ready["breakers"]["hostile-switch"]["state"] == "open"
+        assert 'federator_partner_breaker_state{partner="hostile-switch"} 2.0' in client.get("/metrics").text
+
+        hostile.switch = "ok"  # the partner recovers; after the suspension one search probes it
+        time.sleep(1.05)
+        body, _ = timed_search(client, q="perl", partners=partners)
+        assert body["partners"][1]["status"] == "ok" and hostile.hits["switch"] == asked + 1
+        assert client.get("/ready").json()["suspended"] == []
 
 
 def test_failed_probe_suspends_for_longer(hostile, demo_ids):
-    switch = hostile_partner(hostile, "switch")
-    settings = gateway_settings([switch], breaker=BreakerSettings(failure_threshold=1, suspension={"http": 1.0}))
-    hostile.switch = "http500"
     partners = f"{demo_ids[0]},hostile-switch"
-    with serve_app(factory=lambda url: create_app(settings, gateway_url=url)) as base:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            timed_search(client, q="perl", partners=partners)
-            first = client.get("/ready").json()["breakers"]["hostile-switch"]
-            time.sleep(1.05)
-            body, _ = timed_search(client, q="perl", partners=partners)  # the probe, failing
-            assert body["partners"][1]["status"] == "error"
-            second = client.get("/ready").json()["breakers"]["hostile-switch"]
-            assert second["state"] == "open" and "probe failed" in second["reason"]
-            assert second["retry_at"] > first["retry_at"]
+    with failing_switch_gateway(hostile, 1) as client:
+        timed_search(client, q="perl", partners=partners)
+        first = client.get("/ready").json()["breakers"]["hostile-switch"]
+        time.sleep(1.05)
+        body, _ = timed_search(client, q="perl", partners=partners)  # the probe, failing
+        assert body["partners"][1]["status"] == "error"
+        second = client.get("/ready").json()["breakers"]["hostile-switch"]
+        assert second["state"] == "open" and "probe failed" in second["reason"]
+        assert second["retry_at"] > first["retry_at"]
 
 
 def test_a_flaky_partner_answers_on_retry(hostile, demo_ids):

@@ -4,18 +4,14 @@ configuration reload."""
 
 from __future__ import annotations
 
-import io
-import json
-import logging
-
 import httpx
 import pytest
 import yaml
 
 from federator.api.app import create_app
-from federator.api.ops import JSONFormatter
 from federator.config import PROJECT_CONFIG, load_settings
 from federator.demo.sru_app import demo_catalog
+from tests.support.logs import json_logs
 from tests.support.servers import serve_app
 
 TOKEN = "test-admin-token-0123456789"
@@ -71,23 +67,13 @@ def test_request_id_in_and_out(gateway):
 
 
 def test_json_logs_carry_the_request_id(gateway):
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JSONFormatter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    level = root.level
-    root.setLevel(logging.INFO)
-    try:
+    with json_logs() as logged:
         gateway.get("/search", params={"q": "perl programming"}, headers={"X-Request-ID": "log-test-1"})
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
-    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    lines = logged()
     access = [x for x in lines if x["logger"] == "federator.access" and x.get("request_id") == "log-test-1"]
     assert access and access[0]["path"] == "/search" and access[0]["status"] == 200
     partners = [x for x in lines if x["logger"] == "federator.partners" and x.get("request_id") == "log-test-1"]
-    assert {x["partner"] for x in partners} == {p.id for p in load_settings().partners}
+    assert {x["partner"] for x in partners} == {p.id for p in load_settings().partners}, lines
     assert all(x["level"] == "info" and x["ts"].endswith("Z") for x in partners)
 
 

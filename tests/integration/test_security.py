@@ -5,7 +5,6 @@ never appear in answers, logs or metrics, even when a hostile partner echoes the
 from __future__ import annotations
 
 import base64
-import io
 import json
 import logging
 import urllib.parse
@@ -14,10 +13,10 @@ import httpx
 import pytest
 
 from federator.api.app import create_app
-from federator.api.ops import JSONFormatter
 from federator.config import Credentials, Partner, load_settings
 from federator.demo.sru_app import demo_catalog
 from tests.support.hostile import HostileServer
+from tests.support.logs import json_logs
 from tests.support.servers import serve_app
 
 USER, PASSWORD = "katalog-user", "Sup3r-s3cret-pa55word"
@@ -57,24 +56,15 @@ def secrets_in(text: str) -> list[str]:
 
 
 def test_credentials_never_leave_the_gateway(gateway, hostile):
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JSONFormatter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    level = root.level
-    root.setLevel(logging.DEBUG)
-    try:
+    with json_logs(logging.DEBUG) as logged:
         answer = gateway.get("/search", params={"q": "indonesia", "partners": "unr-jakarta,echo,redirecting"})
         stream_answer = gateway.get("/search/stream", params={"q": "perl", "partners": "echo"})
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
+    log_text = json.dumps(logged())
     assert hostile.auth_seen and PASSWORD in hostile.auth_seen[-1]  # the partner did get the password
     echo = next(p for p in answer.json()["partners"] if p["id"] == "echo")
     assert echo["status"] == "error" and echo["error_kind"] == "auth"
     assert "[redacted]" in echo["diagnostic"]  # what the partner echoed, masked
-    for text in (answer.text, stream_answer.text, stream.getvalue(), gateway.get("/metrics").text,
+    for text in (answer.text, stream_answer.text, log_text, gateway.get("/metrics").text,
                  gateway.get("/partners").text, gateway.get("/partners/echo").text, gateway.get("/ready").text,
                  gateway.get("/openapi.json").text):
         assert secrets_in(text) == [], text[:500]

@@ -128,7 +128,7 @@ class HostileServer:
                                   prolog=b'<?xml version="1.0"?><!DOCTYPE r [' + lol + b"]>")
 
     def __enter__(self) -> HostileServer:
-        threading.Thread(target=_gzip_bomb, name="gzip-bomb", daemon=True).start()  # ready before it is asked for
+        _gzip_bomb()  # built now (once per process), not while a search waits for it
         self._thread.start()
         future = asyncio.run_coroutine_threadsafe(asyncio.start_server(self._serve, self.host, 0), self._loop)
         self._server = future.result(10)
