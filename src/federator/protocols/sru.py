@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, TypeVar
 import httpx
 from lxml import etree
 
-from federator.errors import PartnerDiagnostic, PartnerError, PartnerTimeout, PartnerUnsupported
+from federator.errors import FAILURE_KINDS, PartnerDiagnostic, PartnerError, PartnerTimeout, PartnerUnsupported
 from federator.resilience.budget import time_left
 
 __all__ = [
@@ -348,7 +348,8 @@ def _http_error(exc: httpx.HTTPError, query: str, timeout: float | None = None) 
         kind = "malformed"
     else:
         kind = "error"
-    return PartnerError(f"SRU request failed: {type(exc).__name__}: {exc}", native_query=query, kind=kind)
+    detail = str(exc) or FAILURE_KINDS.get(kind, "")  # httpx's ReadError on a reset says nothing
+    return PartnerError(f"SRU request failed: {type(exc).__name__}: {detail}", native_query=query, kind=kind)
 
 
 def _status_kind(status: int) -> str:
