@@ -9,11 +9,11 @@ The rows in tests/fixtures/dedup/benchmark_pairs.csv are copied unchanged from t
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.bench import load_bench
 
 from federator.dedup import match
 from federator.records.model import MaterialType
@@ -22,15 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAIRS = ROOT / "tests" / "fixtures" / "dedup" / "benchmark_pairs.csv"
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("dedup_benchmark", ROOT / "bench" / "dedup_benchmark.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("dedup_benchmark", module)  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
+bench = load_bench("dedup_benchmark")
 
 
 def _rows() -> list[dict[str, str]]:

@@ -9,29 +9,19 @@ rule it must not pass.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
+
+from tests.support.bench import load_bench
 
 from federator.dedup import match
 from federator.dedup.keys import name_keys
 from federator.dedup.match import _names_swapped, author_agreement, weighted_title_agreement
 from federator.dedup.keys import record_keys
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("dedup_benchmark", ROOT / "bench" / "dedup_benchmark.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("dedup_benchmark", module)  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
+bench = load_bench("dedup_benchmark")
 
 # (train row id, left title, authors, venue, year, right title, authors, venue, year, rule expected)
 DUPLICATES = [
