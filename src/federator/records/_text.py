@@ -39,16 +39,11 @@ def clean(value: str | None) -> str | None:
 
 
 def strip_isbd(value: str | None) -> str | None:
-    """Display form: collapse whitespace, drop trailing ISBD punctuation (" /:;,=" and a final
+    """Display form: clean(), then drop trailing ISBD punctuation (" /:;,=" and a final
     period that does not end an initial such as "J." or an ellipsis)."""
-    if not value:
+    value = clean(value)
+    if value is None:
         return None
-    if not value.isascii():
-        value = _nfc("NFC", value)
-    if not value.isprintable():  # tabs, newlines, control bytes of broken records
-        value = " ".join(_XML_INVALID_RE.sub(" ", value).split())
-    elif "  " in value:
-        value = " ".join(value.split())
     value = value.rstrip(_TRAILING)
     while value[-1:] == "." and not value.endswith("..."):
         base = value.rstrip(".")  # one period, or the doubled ".." of some records
