@@ -3,7 +3,8 @@
 # Usage: bash scripts/test.sh [pytest options]
 source "$(dirname "$0")/_setup.sh"
 # yaz: yaz-ztest, yaz-client, zoomsh; libyaz5: the Z39.50 client library; idzebra-2.0: Zebra.
-apt_need yaz libyaz5 idzebra-2.0
+# redis-server: the shared search cache tests run a real Redis.
+apt_need yaz libyaz5 idzebra-2.0 redis-server
 venv_install test
 cd "$ROOT"
 exec "$VENV/bin/python" -m pytest "$@"

@@ -116,6 +116,7 @@ class SearchSettings(_Strict):
     max_cql_depth: int = Field(32, ge=1, le=256, description="Deepest nesting of parentheses or mixed booleans accepted in CQL")
     cache_ttl: float = Field(300.0, ge=0, description="Seconds a finished search is kept for paging and record lookups")
     record_cache_size: int = Field(10_000, ge=0, description="Normalised partner records kept (for `cache_ttl` after their last use) so a record that comes back in another search is not normalised again; 0 = off")
+    shared_cache_url: str | None = Field(None, description="Redis URL (redis://host:port/db) of a search cache shared by every gateway process (`--workers N`, several hosts); unset = each process caches its own searches. Redis being down only costs the cache, never a search")
 
 
 DEFAULT_SUSPENSION: dict[str, float] = {"timeout": 30, "connect": 60, "reset": 30, "unavailable": 30, "http": 60,

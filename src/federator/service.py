@@ -11,12 +11,12 @@ import asyncio
 import ctypes
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 import httpx
 
+from federator.cache import SearchCache, SharedCache, Snapshot, namespace
 from federator.config import Partner, Settings
 from federator.connector import Connector, connector_class
 from federator.dedup.cluster import Clusterer
@@ -27,12 +27,12 @@ from federator.fanout import ERROR, PartnerOutcome, PartnerStatus, fan_out
 from federator.query.model import Clause, Query
 from federator.rank import rank
 from federator.records.normalise import record_cache
+from federator.records.model import Record
 from federator.resilience import CircuitBreaker, Metrics, PartnerGuard, register_partner_secrets
 
 log = logging.getLogger(__name__)
 
 SORTS = ("relevance", "title", "author", "year", "year_asc", "holdings")
-CACHE_MAX_SEARCHES = 256
 
 
 class UnknownPartnerError(QueryError):
@@ -110,7 +110,9 @@ class SearchService:
         self.breakers: dict[str, CircuitBreaker] = {}  # kept across reloads while a partner is unchanged
         self.metrics = Metrics(lambda: self.breakers)
         self.started = False
-        self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
+        self._cache: SearchCache[SearchResult] = SearchCache(settings.search.cache_ttl)
+        self.shared: SharedCache | None = None  # Redis, when search.shared_cache_url is set
+        self._shared_writes: set[asyncio.Task] = set()
         self._inflight: dict[tuple, asyncio.Future[SearchResult]] = {}
         self._sweeper: asyncio.Task | None = None
         self.partner_networks = {p.id: list(p.networks) for p in settings.partners}
@@ -127,8 +129,21 @@ class SearchService:
         )
         self.connectors, self.guards = self._build(self.settings)
         record_cache.resize(self.settings.search.record_cache_size)
+        self.shared = self._shared_cache(self.settings)
         self.started = True
         self._sweeper = asyncio.create_task(self._sweep(), name="federator-cache-sweeper")
+
+    def _shared_cache(self, settings: Settings) -> SharedCache | None:
+        url = settings.search.shared_cache_url
+        if not url:
+            return None
+        parsed = httpx.URL(url)  # keep a Redis password out of logs and answers
+        register_partner_secrets("shared-cache", parsed.username or None, parsed.password or None, None)
+        # Searches run under another partner directory (ids, endpoints, limits, index maps) or
+        # another merge are not the same searches: the namespace tells them apart.
+        partners = [p.model_dump(mode="json") for p in settings.partners if p.enabled]
+        return SharedCache(url, settings.search.cache_ttl, errors=self.metrics.shared_cache_errors,
+                           namespace=namespace(partners, settings.search.deadline))
 
     def _build(self, settings: Settings) -> tuple[dict[str, Connector], dict[str, PartnerGuard]]:
         """Connectors and guards for every enabled partner of `settings`; breakers of unchanged
@@ -169,7 +184,11 @@ class SearchService:
         self.settings = settings
         self.partner_networks = {p.id: list(p.networks) for p in settings.partners}
         self._cache.clear()
+        self._cache.ttl = settings.search.cache_ttl
         record_cache.resize(settings.search.record_cache_size)
+        old_shared, self.shared = self.shared, self._shared_cache(settings)
+        if old_shared is not None:
+            await old_shared.close()
         for pid, connector in old_connectors.items():
             if self.connectors.get(pid) is not connector:
                 await _close(connector)
@@ -184,6 +203,11 @@ class SearchService:
             self._sweeper = None
         for connector in self.connectors.values():
             await _close(connector)
+        if self._shared_writes:
+            await asyncio.gather(*self._shared_writes, return_exceptions=True)
+        if self.shared is not None:
+            await self.shared.close()
+            self.shared = None
         if self.http is not None:
             await self.http.aclose()
 
@@ -233,21 +257,24 @@ class SearchService:
         self.metrics.searches.inc()
         clusterer = Clusterer()
         by_id: dict[str, PartnerStatus] = {}
+        fetched: list[Record] = []
         async for outcome in self.outcomes(query, partners):
             by_id[outcome.status.partner_id] = outcome.status
             changed = clusterer.update(outcome.records) if outcome.records else []
+            fetched.extend(outcome.records)
             yield Progress(outcome, clusterer, changed, None)
         statuses = [by_id.get(p.id) or PartnerStatus(p.id, p.name, status=ERROR, diagnostic="no outcome")
                     for p in partners]
-        result = SearchResult(key, query, statuses, clusterer.merged(), clusterer.works(),
-                              elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
+        result = _result(key, query, statuses, clusterer,
+                         elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
         self._store(result)
+        self._share(key, Snapshot(statuses, fetched, result.elapsed_ms))
         yield Progress(None, clusterer, [], result)
 
     async def search(self, query: Query, partners: list[Partner]) -> SearchResult:
         """The merged result of `query` over `partners`, from the cache while it is fresh."""
         key = (query.text, tuple(p.id for p in partners))
-        cached = self.cached(key)
+        cached = await self.lookup(key, query)
         if cached is not None:
             return cached
         if key in self._inflight:  # the same search is already running: share it
@@ -271,34 +298,39 @@ class SearchService:
     # -- cache ---------------------------------------------------------------------------------
 
     def cached(self, key: tuple) -> SearchResult | None:
-        result = self._cache.get(key)
-        if result is None:
+        """A finished search of this process, while it is fresh."""
+        return self._cache.get(key)
+
+    async def lookup(self, key: tuple, query: Query) -> SearchResult | None:
+        """A finished search: this process's, else one another gateway process stored in the
+        shared cache (merged here once, then kept in this process's cache)."""
+        found = self._cache.get(key)
+        if found is not None or self.shared is None:
+            return found
+        snapshot = await self.shared.get(key)
+        if snapshot is None:
             return None
-        if time.monotonic() - result.created > self.settings.search.cache_ttl:
-            del self._cache[key]
-            return None
-        self._cache.move_to_end(key)
-        return result
+        clusterer = Clusterer()
+        clusterer.update(snapshot.records)
+        found = _result(key, query, snapshot.statuses, clusterer, elapsed_ms=snapshot.elapsed_ms,
+                        created=time.monotonic() - snapshot.age)
+        self._store(found)
+        return found
 
     def _store(self, result: SearchResult) -> None:
-        if self.settings.search.cache_ttl <= 0:
+        self._cache.put(result)
+
+    def _share(self, key: tuple, snapshot: Snapshot) -> None:
+        """Hand a finished search to the other gateway processes, without delaying its answer."""
+        if self.shared is None:
             return
-        self._cache[result.key] = result
-        self._cache.move_to_end(result.key)
-        now = time.monotonic()
-        ttl = self.settings.search.cache_ttl
-        while self._cache and (len(self._cache) > CACHE_MAX_SEARCHES
-                               or now - next(iter(self._cache.values())).created > ttl):
-            self._cache.popitem(last=False)
+        task = asyncio.create_task(self.shared.put(key, snapshot), name="federator-shared-cache-put")
+        self._shared_writes.add(task)
+        task.add_done_callback(self._shared_writes.discard)
 
     def expire(self) -> int:
         """Drop every cached search older than `cache_ttl`; how many were dropped."""
-        ttl = self.settings.search.cache_ttl
-        now = time.monotonic()
-        old = [key for key, result in self._cache.items() if now - result.created > ttl]
-        for key in old:
-            del self._cache[key]
-        return len(old)
+        return self._cache.expire()
 
     async def _sweep(self) -> None:
         """Expire cached searches (and normalised records) while nobody searches, so their
@@ -315,7 +347,7 @@ class SearchService:
     async def record(self, record_id: str) -> tuple[MergedRecord | None, list[PartnerStatus]]:
         """A merged record by its stable id: from a recent search, else by asking the partners
         again for the identifier the id is built from."""
-        for result in reversed(self._cache.values()):
+        for result in self._cache.newest_first():
             found = result.find(record_id)
             if found is not None:
                 return found, result.statuses
@@ -325,6 +357,15 @@ class SearchService:
         if found is None:  # the members changed since the id was made: match what it names
             found = next((m for m in result.merged if _names(m, query, member)), None)
         return found, result.statuses
+
+
+def _result(key: tuple, query: Query, statuses: list[PartnerStatus], clusterer: Clusterer, *,
+            elapsed_ms: float, created: float | None = None) -> SearchResult:
+    """The finished search from the merge of what its partners returned."""
+    result = SearchResult(key, query, statuses, clusterer.merged(), clusterer.works(), elapsed_ms=elapsed_ms)
+    if created is not None:
+        result.created = created
+    return result
 
 
 def _release_memory() -> None:

@@ -24,10 +24,11 @@ def result(text: str, age: float) -> SearchResult:
 
 def test_expire_drops_only_searches_older_than_the_ttl():
     service = SearchService(settings(60))
-    service._cache[("old", ("p",))] = result("old", age=61)
-    service._cache[("new", ("p",))] = result("new", age=1)
+    # put() would drop the old one at once: set both directly, as if time had passed
+    service._cache._items[("old", ("p",))] = result("old", age=61)
+    service._cache._items[("new", ("p",))] = result("new", age=1)
     assert service.expire() == 1
-    assert list(service._cache) == [("new", ("p",))]
+    assert [r.key for r in service._cache.newest_first()] == [("new", ("p",))]
     assert service.expire() == 0
 
 

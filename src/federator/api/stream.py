@@ -49,7 +49,7 @@ async def events(service: SearchService, settings: Settings, req: SearchRequest)
                            "partners": [{"id": p.id, "name": p.name} for p in req.partners],
                            "deadline": settings.search.deadline}, seq)
     key = (req.query.text, tuple(p.id for p in req.partners))
-    cached = service.cached(key)
+    cached = await service.lookup(key, req.query)
     if cached is not None:
         for st in cached.statuses:
             seq += 1

@@ -62,6 +62,9 @@ class Metrics:
                                      ["route", "method", "status"], registry=r)
         self.http_latency = Histogram("federator_http_request_duration_seconds", "API request duration by route",
                                       ["route"], buckets=LATENCY_BUCKETS, registry=r)
+        self.shared_cache_errors = Counter("federator_shared_cache_errors",
+                                           "Failed reads/writes of the shared (Redis) search cache; each counted as a miss",
+                                           ["operation"], registry=r)
         self.rate_limited = Counter("federator_rate_limited", "Requests refused by the per-client rate limit",
                                     registry=r)
         r.register(_BreakerCollector(breakers))
