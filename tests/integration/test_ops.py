@@ -154,6 +154,12 @@ def test_admin_reload_changes_the_partners(config_file, monkeypatch):
             assert removed not in {p["id"] for p in body["partners"]}
             assert client.get("/search", params={"q": "x", "partners": removed}).status_code == 400
             assert removed not in client.get("/ready").json()["breakers"]
+            # ... and the SRU endpoint serves the reloaded directory too
+            explain = client.get("/sru", params={"version": "1.2", "operation": "explain"}).text
+            assert "Renamed library" in explain or removed not in explain
+            sru = client.get("/sru", params={"version": "1.2", "operation": "searchRetrieve",
+                                             "query": "dc.title=indonesia", "x-partners": removed})
+            assert "info:srw/diagnostic/1/" in sru.text and removed in sru.text
 
             path.write_text("partners: [{id: 'Bad Id', name: x, endpoint: y}]")
             invalid = client.post("/admin/reload", headers=auth)

@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, *, gateway_url: str | None = No
     app.add_middleware(ops.RequestContextMiddleware, service=service)
     app.include_router(ops.ops_router(service, config_path=config_path))
     no_parameters = Depends(_no_parameters)
-    app.include_router(sru_router(service, settings))
+    app.include_router(sru_router(service))
 
     demo_partners = [p for p in settings.partners if p.demo is not None]
     if demo_partners:

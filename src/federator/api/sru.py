@@ -85,11 +85,19 @@ _QUOTED_RE = re.compile(r"'([^']+)'")
 class SRUServer:
     """The SRU protocol over the search service: one request's parameters in, XML bytes out."""
 
-    def __init__(self, service: SearchService, settings: Settings):
+    def __init__(self, service: SearchService):
         self.service = service
-        self.settings = settings
-        self.max_records = settings.search.max_page_size
-        self.result_sets = ResultSets(settings.search.cache_ttl)
+        self.result_sets = ResultSets(service.settings.search.cache_ttl)
+
+    # Read from the service on every request, so POST /admin/reload (new partners, title,
+    # limits, TTL) reaches the SRU endpoint at once, as it reaches /search.
+    @property
+    def settings(self) -> Settings:
+        return self.service.settings
+
+    @property
+    def max_records(self) -> int:
+        return self.settings.search.max_page_size
 
     async def respond(self, req: sru.Request) -> bytes:
         if req.operation == "explain":
@@ -122,6 +130,7 @@ class SRUServer:
             req.diagnostics.append(warning)
         ranked = result.ranked(sort)
         hits = len(ranked)
+        self.result_sets.ttl = self.settings.search.cache_ttl
         result_set = self.result_sets.name(result, params.result_set_ttl)
         if hits and params.start > hits:
             req.diagnostics.append(Diagnostic(61, f"first record position {params.start} is out of range "
@@ -314,9 +323,9 @@ def _scan_terms(merged: list[MergedRecord], index: str, term: str, params: sru.S
     return [sru.ScanTerm(shown[k], counts[k]) for k in keys[start:start + params.maximum]]
 
 
-def sru_router(service: SearchService, settings: Settings) -> APIRouter:
+def sru_router(service: SearchService) -> APIRouter:
     """The /sru route (GET and POST) of the gateway app."""
-    server = SRUServer(service, settings)
+    server = SRUServer(service)
     router = APIRouter()
 
     async def sru_endpoint(request: Request):
