@@ -182,6 +182,10 @@ class Settings(_Strict):
     def partner(self, partner_id: str) -> Partner | None:
         return next((p for p in self.partners if p.id == partner_id), None)
 
+    def partner_networks(self) -> dict[str, list[str]]:
+        """Each partner's networks, by partner id (the network facet counts through it)."""
+        return {p.id: list(p.networks) for p in self.partners}
+
     @field_validator("partners")
     @classmethod
     def _unique_ids(cls, partners: list[Partner]) -> list[Partner]:

@@ -115,7 +115,10 @@ class SearchService:
         self._shared_writes: set[asyncio.Task] = set()
         self._inflight: dict[tuple, asyncio.Future[SearchResult]] = {}
         self._sweeper: asyncio.Task | None = None
-        self.partner_networks = {p.id: list(p.networks) for p in settings.partners}
+
+    @property
+    def partner_networks(self) -> dict[str, list[str]]:
+        return self.settings.partner_networks()
 
     async def start(self) -> None:
         # One pooled client for every HTTP-based partner; per-request timeouts come from the
@@ -182,7 +185,6 @@ class SearchService:
         old_connectors = self.connectors
         self.connectors, self.guards = self._build(settings)
         self.settings = settings
-        self.partner_networks = {p.id: list(p.networks) for p in settings.partners}
         self._cache.clear()
         self._cache.ttl = settings.search.cache_ttl
         record_cache.resize(settings.search.record_cache_size)

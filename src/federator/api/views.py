@@ -135,7 +135,7 @@ def search_page(result, settings: Settings, *, sort: str, page: int, page_size: 
         "records": [record_summary(m, settings, editions=editions.get(m.work_id, 1))
                     for m in ranked[start:start + page_size]],
         "facets": {name: [{"value": v, "count": c} for v, c in values]
-                   for name, values in result.facets(_networks(settings)).items()},
+                   for name, values in result.facets(settings.partner_networks()).items()},
         "partners": [status(s) for s in result.statuses],
         "notices": notices(result.statuses),
         "hits_reported": sum(s.hits or 0 for s in result.statuses),
@@ -156,10 +156,6 @@ def notices(statuses: list[PartnerStatus]) -> list[str]:
     answered = len(statuses) - len(failed)
     details = ", ".join(f"{s.name} ({s.status})" for s in failed)
     return [f"{answered} of {len(statuses)} partners answered; results may be incomplete: {details}."]
-
-
-def _networks(settings: Settings) -> dict[str, list[str]]:
-    return {p.id: list(p.networks) for p in settings.partners}
 
 
 def partner(p: Partner) -> dict[str, Any]:
