@@ -40,7 +40,7 @@ class ResultSets:
 
     def name(self, result: SearchResult, ttl: float | None = None) -> tuple[str, int]:
         """The id of `result` (made on first use) and the seconds it stays available."""
-        self._expire()
+        self.expire()
         ttl = self.ttl if ttl is None else min(float(ttl), self.ttl)
         identity = (result.key, result.created)
         rsid = self._ids.get(identity)
@@ -55,7 +55,7 @@ class ResultSets:
 
     def get(self, rsid: str) -> SearchResult | None:
         """The result set `rsid` (its idle time starts again), or None when unknown or expired."""
-        self._expire()
+        self.expire()
         entry = self._sets.get(rsid)
         if entry is None:
             return None
@@ -70,10 +70,14 @@ class ResultSets:
     def __len__(self) -> int:
         return len(self._sets)
 
-    def _expire(self) -> None:
+    def expire(self) -> int:
+        """Drop every result set idle for longer than its TTL; how many were dropped. Also run
+        by the service's sweeper, so an idle gateway gives their memory back."""
         now = self._clock()
-        for rsid in [r for r, e in self._sets.items() if now - e.used > e.ttl]:
+        old = [r for r, e in self._sets.items() if now - e.used > e.ttl]
+        for rsid in old:
             self._drop(rsid)
+        return len(old)
 
     def _drop(self, rsid: str) -> None:
         entry = self._sets.pop(rsid)

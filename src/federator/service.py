@@ -11,7 +11,7 @@ import asyncio
 import ctypes
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -115,6 +115,8 @@ class SearchService:
         self._shared_writes: set[asyncio.Task] = set()
         self._inflight: dict[tuple, asyncio.Future[SearchResult]] = {}
         self._sweeper: asyncio.Task | None = None
+        # Other holders of finished searches (the SRU server's result sets) expire with the cache.
+        self.expiring: list[Callable[[], int]] = []
 
     @property
     def partner_networks(self) -> dict[str, list[str]]:
@@ -341,6 +343,7 @@ class SearchService:
         while True:
             await asyncio.sleep(max(1.0, min(self.settings.search.cache_ttl / 4, 30.0)))
             dropped = self.expire() + record_cache.expire(self.settings.search.cache_ttl)
+            dropped += sum(expire() for expire in self.expiring)
             if dropped:
                 _release_memory()
 

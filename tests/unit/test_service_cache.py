@@ -46,3 +46,21 @@ async def test_expired_searches_leave_the_cache_without_another_search():
     finally:
         await service.close()
     assert service._sweeper is None
+
+
+async def test_sru_result_sets_expire_with_the_cache_without_further_use():
+    from federator.api.sru import SRUServer
+
+    service = SearchService(settings(0.2))
+    server = SRUServer(service)
+    await service.start()
+    try:
+        server.result_sets.name(result("q", age=0))
+        assert len(server.result_sets) == 1
+        for _ in range(40):  # the sweeper runs every second at least
+            if not len(server.result_sets):
+                break
+            await asyncio.sleep(0.1)
+        assert len(server.result_sets) == 0
+    finally:
+        await service.close()

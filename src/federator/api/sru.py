@@ -88,6 +88,7 @@ class SRUServer:
     def __init__(self, service: SearchService):
         self.service = service
         self.result_sets = ResultSets(service.settings.search.cache_ttl)
+        service.expiring.append(self.result_sets.expire)
 
     # Read from the service on every request, so POST /admin/reload (new partners, title,
     # limits, TTL) reaches the SRU endpoint at once, as it reaches /search.
