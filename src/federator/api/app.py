@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None, *, gateway_url: str | None = No
     return app
 
 
-def _no_parameters(request: Request) -> None:
+async def _no_parameters(request: Request) -> None:  # async: no thread-pool hop (see params.py)
     if request.query_params:
         raise UnsupportedParameterError(
             f"unknown parameter(s): {', '.join(sorted(request.query_params))}; this endpoint takes none")

@@ -32,7 +32,9 @@ class SearchRequest:
 def search_params(service: SearchService, settings: Settings):
     """A FastAPI dependency that validates the search parameters (4xx on anything wrong)."""
 
-    def dependency(
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop (and a
+    # wake-up of the event loop) per request for work that is pure CPU and takes microseconds.
+    async def dependency(
         request: Request,
         q: Annotated[str | None, Q(description="Keywords, searched in all indexes")] = None,
         cql: Annotated[str | None, Q(description="A CQL 1.2 query (ANDed with the other parameters)")] = None,
