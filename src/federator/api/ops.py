@@ -189,11 +189,32 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = [500]
         path = scope.get("path", "")
+        accounted = [False]
+
+        def account() -> None:
+            # Once per request, just before the last byte of the answer is handed over: a
+            # client that has the whole answer finds the request in /metrics and in the log.
+            if accounted[0]:
+                return
+            accounted[0] = True
+            elapsed = time.perf_counter() - started
+            route = _route_label(scope)
+            metrics = self.service.metrics
+            metrics.http_requests.labels(route, scope.get("method", ""), str(status[0])).inc()
+            metrics.http_latency.labels(route).observe(elapsed)
+            if not path.startswith("/demo/"):
+                access_log.info("request", extra={
+                    "method": scope.get("method"), "path": path,
+                    "query": scope.get("query_string", b"").decode("latin-1")[:500],
+                    "status": status[0], "duration_ms": round(elapsed * 1000, 1),
+                    "client": (scope.get("client") or ("", 0))[0]})
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                account()
             await send(message)
 
         try:
@@ -217,17 +238,7 @@ class RequestContextMiddleware:
                                                 status_code=500)
                         await response(scope, receive, send_with_id)
         finally:
-            elapsed = time.perf_counter() - started
-            route = _route_label(scope)
-            metrics = self.service.metrics
-            metrics.http_requests.labels(route, scope.get("method", ""), str(status[0])).inc()
-            metrics.http_latency.labels(route).observe(elapsed)
-            if not path.startswith("/demo/"):
-                access_log.info("request", extra={
-                    "method": scope.get("method"), "path": path,
-                    "query": scope.get("query_string", b"").decode("latin-1")[:500],
-                    "status": status[0], "duration_ms": round(elapsed * 1000, 1),
-                    "client": (scope.get("client") or ("", 0))[0]})
+            account()  # no complete answer went out (client gone, error): still counted and logged
             request_id.reset(token)
 
     @staticmethod
