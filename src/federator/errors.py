@@ -55,7 +55,7 @@ FAILURE_KINDS: dict[str, str] = {
     "timeout": "no (complete) answer in time",
     "connect": "the connection could not be made (refused, unreachable, DNS)",
     "reset": "the connection broke before the answer was complete",
-    "unavailable": "the partner says it is temporarily unavailable (HTTP 502/503/504)",
+    "unavailable": "the partner says it is temporarily unavailable or overloaded (HTTP 429/502/503/504)",
     "http": "any other HTTP error status",
     "auth": "the partner refused our credentials",
     "too_large": "the answer was over the partner's size or record-count bound",
@@ -81,13 +81,19 @@ class PartnerError(FederatorError):
 
     status = "error"
     kind = "error"
+    # Seconds the partner asked us to wait before asking again (HTTP Retry-After), when it said:
+    # retries wait at least that long, and the circuit breaker keeps it out of searches until then.
+    retry_after: float | None = None
 
-    def __init__(self, message: str, *, native_query: str | None = None, kind: str | None = None):
+    def __init__(self, message: str, *, native_query: str | None = None, kind: str | None = None,
+                 retry_after: float | None = None):
         super().__init__(message)
         self.message = message
         self.native_query = native_query
         if kind is not None:
             self.kind = kind
+        if retry_after is not None:
+            self.retry_after = retry_after
 
 
 class PartnerUnsupported(PartnerError):

@@ -220,3 +220,30 @@ def test_a_flaky_partner_answers_on_retry(hostile, demo_ids):
     flaky = body["partners"][1]
     assert flaky["status"] == "ok" and flaky["fetched"] == 3
     assert "answered on try 2 after transient failures" in flaky["warnings"]
+
+
+def test_a_partner_asking_for_a_pause_gets_it(hostile, demo_ids):
+    """HTTP Retry-After: a pause that fits before the deadline is waited out and the search
+    asked again; a longer one is not waited for, and no search asks that partner again until
+    the pause is over (it shows as suspended, with when it will be asked again)."""
+    settings = gateway_settings([hostile_partner(hostile, "busy"), hostile_partner(hostile, "overloaded")])
+    before = dict(hostile.hits)
+    with serve_app(factory=lambda url: create_app(settings, gateway_url=url)) as base:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            body, elapsed = timed_search(client, q="perl", partners=f"{demo_ids[0]},hostile-busy,hostile-overloaded")
+            statuses = {p["id"]: p for p in body["partners"]}
+            busy, overloaded = statuses["hostile-busy"], statuses["hostile-overloaded"]
+            assert busy["status"] == "ok" and busy["fetched"] == 3
+            assert "answered on try 2 after transient failures" in busy["warnings"]
+            assert elapsed >= 1.0  # it waited the second the partner asked for before asking again
+            assert hostile.hits["busy"] - before.get("busy", 0) == 2
+            assert (overloaded["status"], overloaded["error_kind"]) == ("error", "unavailable")
+            assert "HTTP 429" in overloaded["diagnostic"] and "asks to wait 120 s" in overloaded["diagnostic"]
+            assert hostile.hits["overloaded"] - before.get("overloaded", 0) == 1  # 120 s > the deadline
+            assert elapsed <= DEADLINE + GRACE
+
+            again, _ = timed_search(client, q="history", partners=f"{demo_ids[0]},hostile-overloaded")
+            suspended = {p["id"]: p for p in again["partners"]}["hostile-overloaded"]
+            assert suspended["status"] == "suspended" and "pause of 120 s" in suspended["diagnostic"]
+            assert suspended["retry_at"]
+            assert hostile.hits["overloaded"] - before.get("overloaded", 0) == 1

@@ -8,7 +8,9 @@ fault, so one server plays many partners (`http://127.0.0.1:<port>/<fault>`):
     stall         sends the status line and headers, then nothing
     drip          headers, then one byte of the body per second
     http500       HTTP 500 with an HTML error page
-    http503       HTTP 503 (Retry-After: 1)
+    http503       HTTP 503, no Retry-After
+    busy          HTTP 503 with Retry-After: 1 and a valid answer in turn (first 503)
+    overloaded    HTTP 429 with Retry-After: 120
     reset         headers and half the body, then a TCP reset
     truncated     a complete HTTP answer whose XML stops mid-record
     invalid-marc  well-formed SRU whose MARCXML records are not MARC (no valid tag, bad leader)
@@ -19,7 +21,7 @@ fault, so one server plays many partners (`http://127.0.0.1:<port>/<fault>`):
     bomb          the billion-laughs entity expansion
     redirect      302 to the canary (a gateway must not follow it)
     echo-auth     an SRU diagnostic repeating the Authorization header it got, decoded
-    flaky         503 and a valid answer in turn (first 503)
+    flaky         503 (no Retry-After) and a valid answer in turn (first 503)
     switch        `ok` or `http500`, as `server.switch` says
 
 Every request is counted per fault (`server.hits["hang"]`); `/canary` counts requests that
@@ -49,7 +51,7 @@ __all__ = ["FAULTS", "HostileServer", "sru_body"]
 KOHA_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "marc" / "koha_misc4dev_biblios_slice.marcxml.xml"
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 FAULTS = ("ok", "hang", "stall", "drip", "http500", "http503", "reset", "truncated", "invalid-marc", "charset",
-          "huge", "gzip-bomb", "xxe", "bomb", "redirect", "echo-auth", "flaky", "switch")
+          "huge", "gzip-bomb", "xxe", "bomb", "redirect", "echo-auth", "flaky", "busy", "overloaded", "switch")
 HUGE_BYTES = 50 * 1024 * 1024
 
 
@@ -180,6 +182,8 @@ class HostileServer:
         send = writer.write
         if fault == "flaky":
             fault = "http503" if self.hits["flaky"] % 2 == 1 else "ok"
+        if fault == "busy":
+            fault = "http503-wait" if self.hits["busy"] % 2 == 1 else "ok"
         if fault == "switch":
             fault = self.switch
         if fault == "ok":
@@ -201,7 +205,13 @@ class HostileServer:
                            content_type=b"text/html"))
         elif fault == "http503":
             send(_response("503 Service Unavailable", b"<html><body>Maintenance</body></html>",
+                           content_type=b"text/html"))
+        elif fault == "http503-wait":
+            send(_response("503 Service Unavailable", b"<html><body>Busy, come back in a second</body></html>",
                            content_type=b"text/html", extra=b"Retry-After: 1\r\n"))
+        elif fault == "overloaded":
+            send(_response("429 Too Many Requests", b"<html><body>Slow down</body></html>",
+                           content_type=b"text/html", extra=b"Retry-After: 120\r\n"))
         elif fault == "reset":
             send(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n" % len(self.ok_body))
             send(self.ok_body[: len(self.ok_body) // 2])

@@ -103,3 +103,31 @@ def test_snapshot():
     b.failed("http", "HTTP 500")
     snap = b.snapshot()
     assert snap["state"] == "open" and snap["kind"] == "http" and snap["retry_at"].endswith("Z")
+
+
+def test_a_partner_asking_for_a_pause_is_kept_out_until_then_however_few_failures():
+    b, clock = breaker(failure_threshold=3)
+    b.failed("unavailable", "HTTP 503 and asks to wait 120 s", retry_after=120)
+    assert b.state == OPEN and b.retry_at == clock.now + 120  # the partner's pause, not the kind's 30 s
+    with pytest.raises(PartnerSuspended) as info:
+        b.admit()
+    assert "asked for a pause of 120 s" in info.value.message
+    clock.now += 120
+    assert b.admit() is True  # the probe, once the pause is over
+    b.succeeded()
+    assert b.state == CLOSED
+
+
+def test_a_pause_longer_than_the_suspension_wins_and_the_maximum_still_bounds_it():
+    b, clock = breaker(failure_threshold=1, max_suspension=600)
+    b.failed("unavailable", "HTTP 503", retry_after=300)
+    assert b.retry_at == clock.now + 300  # longer than the 30 s for `unavailable`
+    b2, clock2 = breaker(failure_threshold=1, max_suspension=600)
+    b2.failed("unavailable", "HTTP 429", retry_after=86400)
+    assert b2.retry_at == clock2.now + 600
+
+
+def test_a_pause_asked_by_a_partner_that_answered_is_not_a_failure():
+    b, _ = breaker()
+    b.failed("diagnostic", "query diagnostic", retry_after=60)  # not a sign the partner is unwell
+    assert b.state == CLOSED

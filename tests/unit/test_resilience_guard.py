@@ -159,3 +159,25 @@ async def test_real_connector_through_the_guard(sru_ztest):
         fetch = await g.search(QUERY, limit=10, deadline_at=soon(5))
     assert fetch.hits == 3 and len(fetch.records) == 3 and not fetch.warnings
     assert metrics.partner_latency.labels("ztest")._sum.get() > 0
+
+
+async def test_a_retry_waits_as_long_as_the_partner_asked():
+    connector = Scripted(PartnerError("HTTP 503", kind="unavailable", retry_after=0.4), 0)
+    g = guard(connector, backoff=0.001)
+    started = time.monotonic()
+    fetch = await g.search(QUERY, limit=10, deadline_at=soon())
+    assert connector.calls == 2 and fetch.warnings == ["answered on try 2 after transient failures"]
+    assert time.monotonic() - started >= 0.4  # not the 1-4 ms backoff: the pause it asked for
+
+
+async def test_a_pause_past_the_deadline_is_not_waited_for_and_suspends_the_partner():
+    connector = Scripted(PartnerError("HTTP 429", kind="unavailable", retry_after=30), 0)
+    g = guard(connector, backoff=0.001)
+    started = time.monotonic()
+    with pytest.raises(PartnerError) as info:
+        await g.search(QUERY, limit=10, deadline_at=soon(1.0))
+    assert connector.calls == 1 and info.value.kind == "unavailable"
+    assert time.monotonic() - started < 0.9  # it answered at once instead of sleeping to the deadline
+    with pytest.raises(PartnerSuspended):  # the next search does not ask it before the 30 s are over
+        await g.search(QUERY, limit=10, deadline_at=soon())
+    assert connector.calls == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import email.utils
 import re
 import time
 import zlib
@@ -352,8 +353,30 @@ def _http_error(exc: httpx.HTTPError, query: str, timeout: float | None = None) 
     return PartnerError(f"SRU request failed: {type(exc).__name__}: {detail}", native_query=query, kind=kind)
 
 
+# The longest pause a partner may ask for that we believe (a day); a longer one is taken as a day.
+RETRY_AFTER_MAX = 86400.0
+
+
+def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
+    """An HTTP Retry-After header (delta-seconds or an HTTP date) as seconds from now; None when
+    absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), RETRY_AFTER_MAX)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    seconds = when.timestamp() - (time.time() if now is None else now)
+    return min(max(seconds, 0.0), RETRY_AFTER_MAX)
+
+
 def _status_kind(status: int) -> str:
-    if status in (502, 503, 504):
+    if status in (429, 502, 503, 504):
         return "unavailable"
     if status in (401, 403, 407):
         return "auth"
@@ -395,8 +418,11 @@ async def search_retrieve(http: httpx.AsyncClient, base_url: str, query: str, *,
         diagnostics = _diagnostics_in(body)
         if diagnostics:
             raise diagnostic_error(diagnostics, native_query=query, prefix=f"{prefix}: ")
-        err = PartnerError(f"SRU server answered {prefix}", native_query=query,
-                           kind=_status_kind(response.status_code))
+        wait = retry_after_seconds(response.headers.get("retry-after")) \
+            if response.status_code in (429, 503) else None
+        asked = f" and asks to wait {wait:g} s" if wait is not None else ""
+        err = PartnerError(f"SRU server answered {prefix}{asked}", native_query=query,
+                           kind=_status_kind(response.status_code), retry_after=wait)
         err.http_status = response.status_code
         raise err
     return parse_response(body, native_query=query)

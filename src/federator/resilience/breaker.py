@@ -62,17 +62,22 @@ class CircuitBreaker:
         self.state, self.failures, self.level = CLOSED, 0, 0
         self.retry_at = self.kind = self.reason = None
 
-    def failed(self, kind: str, message: str) -> None:
-        """Record a failed search; failures of kinds outside BREAKER_KINDS count as answers."""
+    def failed(self, kind: str, message: str, *, retry_after: float | None = None) -> None:
+        """Record a failed search; failures of kinds outside BREAKER_KINDS count as answers.
+        `retry_after`: the pause the partner asked for (HTTP Retry-After). No search asks it
+        again before that has passed, however few failures came before."""
         if kind not in BREAKER_KINDS:
             self.succeeded()
             return
         self.failures += 1
+        asked = retry_after or 0.0
         if self.state == HALF_OPEN:
             self.level += 1
-            self._open(kind, f"the probe failed too ({message})")
+            self._open(kind, f"the probe failed too ({message})", at_least=asked)
         elif self.state == CLOSED and self.settings.enabled and self.failures >= self.settings.failure_threshold:
-            self._open(kind, f"{self.failures} failed searches in a row, the last: {message}")
+            self._open(kind, f"{self.failures} failed searches in a row, the last: {message}", at_least=asked)
+        elif self.state == CLOSED and self.settings.enabled and asked > 0:
+            self._open(kind, f"it asked for a pause of {asked:g} s ({message})", seconds=asked)
 
     def abandoned(self) -> None:
         """The probe ended without a verdict (the client left): the next search probes again."""
@@ -82,9 +87,11 @@ class CircuitBreaker:
     def reset(self) -> None:
         self.succeeded()
 
-    def _open(self, kind: str, reason: str) -> None:
-        base = self.settings.suspension.get(kind, max(self.settings.suspension.values()))
-        seconds = min(base * 2 ** self.level, self.settings.max_suspension)
+    def _open(self, kind: str, reason: str, *, at_least: float = 0.0, seconds: float | None = None) -> None:
+        if seconds is None:
+            base = self.settings.suspension.get(kind, max(self.settings.suspension.values()))
+            seconds = base * 2 ** self.level
+        seconds = min(max(seconds, at_least), self.settings.max_suspension)
         self.state, self.kind, self.reason = OPEN, kind, reason
         self.retry_at = self.clock() + seconds
 

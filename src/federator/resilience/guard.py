@@ -127,7 +127,7 @@ class PartnerGuard:
 
     def _failed(self, exc: PartnerError, started: float) -> None:
         if self.breaker:
-            self.breaker.failed(exc.kind, exc.message)
+            self.breaker.failed(exc.kind, exc.message, retry_after=exc.retry_after)
         self._observe(started)
         self._count(exc.status, exc.kind)
         log.info("partner failed", extra={"partner": self.partner.id, "status": exc.status, "kind": exc.kind,

@@ -1,6 +1,8 @@
 """Retries of transient partner failures with tenacity (F12): full-jitter exponential backoff,
-only for the kinds in TRANSIENT_KINDS (connect errors, resets, HTTP 502/503/504), and never a
-try that could not start comfortably before the search deadline."""
+only for the kinds in TRANSIENT_KINDS (connect errors, resets, HTTP 429/502/503/504), never
+sooner than the partner asked (Retry-After), and never a try that could not start comfortably
+before the search deadline (so a partner asking for a pause longer than the time left is not
+asked again in this search)."""
 
 from __future__ import annotations
 
@@ -48,9 +50,15 @@ async def retrying(call: Callable[[], Awaitable[T]], *, settings: RetrySettings,
         if on_retry is not None and state.outcome is not None:
             on_retry(state.outcome.exception(), state.upcoming_sleep)
 
+    jitter = wait_random_exponential(multiplier=settings.backoff, max=settings.max_backoff)
+
+    def wait(state: RetryCallState) -> float:
+        asked = getattr(state.outcome.exception(), "retry_after", None) if state.outcome else None
+        return max(jitter(state), asked or 0.0)
+
     controller = AsyncRetrying(
         stop=stop_after_attempt(attempts) | stop_before_deadline(deadline_at),
-        wait=wait_random_exponential(multiplier=settings.backoff, max=settings.max_backoff),
+        wait=wait,
         retry=retry_if_exception(is_transient),
         before_sleep=before_sleep,
         reraise=True,
