@@ -43,6 +43,8 @@ class PartnerGuard:
         self.breaker = breaker
         self.metrics = metrics
         self.attempts = partner.retries or self.resilience.retry.attempts
+        # this partner's metric series, looked up once (labels() costs microseconds per call)
+        self._series: dict[tuple, object] = {}
 
     def translate(self, query: Query) -> str:
         return self.connector.translate(query)
@@ -51,7 +53,7 @@ class PartnerGuard:
         """The connector's search under every layer; raises PartnerError subclasses only."""
         pid = self.partner.id
         if self.metrics:
-            self.metrics.partner_requests.labels(pid).inc()
+            self._metric("partner_requests").inc()
         try:
             probe = self.breaker.admit() if self.breaker else False
         except PartnerSuspended:
@@ -91,7 +93,7 @@ class PartnerGuard:
         def on_retry(error: BaseException, wait: float) -> None:
             tries[0] += 1
             if self.metrics:
-                self.metrics.partner_retries.labels(self.partner.id).inc()
+                self._metric("partner_retries").inc()
             log.info("partner retry", extra={"partner": self.partner.id, "kind": getattr(error, "kind", "error"),
                                              "wait_ms": round(wait * 1000, 1), "attempt": tries[0]})
 
@@ -133,15 +135,21 @@ class PartnerGuard:
         log.info("partner failed", extra={"partner": self.partner.id, "status": exc.status, "kind": exc.kind,
                                           "diagnostic": exc.message, "elapsed_ms": _ms(started)})
 
+    def _metric(self, name: str, *labels: str):
+        series = self._series.get((name, *labels))
+        if series is None:
+            series = self._series[(name, *labels)] = getattr(self.metrics, name).labels(self.partner.id, *labels)
+        return series
+
     def _count(self, status: str, kind: str | None = None) -> None:
         if self.metrics:
-            self.metrics.partner_outcomes.labels(self.partner.id, status).inc()
+            self._metric("partner_outcomes", status).inc()
             if kind is not None and status not in ("ok", "unsupported"):
-                self.metrics.partner_errors.labels(self.partner.id, kind).inc()
+                self._metric("partner_errors", kind).inc()
 
     def _observe(self, started: float) -> None:
         if self.metrics:
-            self.metrics.partner_latency.labels(self.partner.id).observe(time.monotonic() - started)
+            self._metric("partner_latency").observe(time.monotonic() - started)
 
     async def close(self) -> None:
         await self.connector.close()

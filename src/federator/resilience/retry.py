@@ -43,7 +43,23 @@ async def retrying(call: Callable[[], Awaitable[T]], *, settings: RetrySettings,
                    on_retry: Callable[[BaseException, float], None] | None = None) -> T:
     """`await call()`, tried up to `attempts` times while it fails transiently; the last error
     is re-raised as it was. `on_retry(error, wait)` hears about each retry."""
-    if attempts <= 1:
+    # The first try runs outside tenacity: most partner searches succeed at once, and building
+    # and driving tenacity's controller costs ~70 us of CPU per search (about 40 % of a partner
+    # guard's own cost). Only after a transient failure does tenacity take over; its first
+    # "attempt" replays that failure, so waits, stops and attempt counts are exactly as if it
+    # had run from the start.
+    try:
+        return await call()
+    except Exception as exc:
+        if attempts <= 1 or not is_transient(exc):
+            raise
+        first: BaseException | None = exc
+
+    async def replay_then_call() -> T:
+        nonlocal first
+        if first is not None:
+            failed, first = first, None
+            raise failed
         return await call()
 
     def before_sleep(state: RetryCallState) -> None:
@@ -63,4 +79,4 @@ async def retrying(call: Callable[[], Awaitable[T]], *, settings: RetrySettings,
         before_sleep=before_sleep,
         reraise=True,
     )
-    return await controller(call)
+    return await controller(replay_then_call)
