@@ -154,6 +154,27 @@ EXTENT_SHARE = 0.05
 EXTENT_PAGES_MIN = 10
 HEIGHT_CM = 3
 
+# Weighted evidence (see evidence_score): when no rule above decides, the authors agree
+# (compatible or strong) and no year, edition, format or extent contradicts, a logistic score
+# over the title words both records share once citation leftovers are dropped, whether the
+# series/venue agree, how many people agree and whether the year is the same decides.
+# Fitted by bench/fit_match_weights.py on the TRAIN splits of DBLP-ACM and DBLP-Scholar (both
+# together; the valid splits were not looked at); the threshold is the score where, on train,
+# the rule's own precision stays at EVIDENCE_PRECISION or more. Printed by that script as:
+EVIDENCE_WEIGHTS = {
+    "bias": -7.760,
+    "title": 9.608,  # weighted title agreement of the cleaned titles, 0-1
+    "series_agree": 1.235,  # both have a series/venue and they share a distinctive word
+    "series_differ": -0.137,  # both have one and they share none
+    "strong": -0.337,  # two or more people agree (AuthorAgreement "strong")
+    "same_year": 0.161,  # both years known and equal (else one is unknown)
+}
+EVIDENCE_MIN = 0.973
+# The rule is looked at only when the cleaned titles agree at least this well (weighted, 0-100)
+# and keep at least this many significant words.
+EVIDENCE_TITLE_FLOOR = 60.0
+EVIDENCE_MIN_WORDS = 3
+
 # Years may differ by this much for an identifier match: CIP records carry the announced year,
 # the final record the copyright year ("c2000" vs 2001).
 ID_YEAR_TOLERANCE = 1
@@ -306,8 +327,9 @@ def _names_swapped(x: NameKeys, y: NameKeys) -> bool:
 def names_match(x: NameKeys, y: NameKeys) -> bool:
     """One person under two forms: the same surname, a typo or transliteration apart or one
     word of a compound surname ("Garcia-Molina" / "Molina"), and no conflicting forename
-    initial ("Liu, Jinhua" / "Liu, Dan" are two people)."""
-    if x.initial and y.initial and x.initial != y.initial:
+    initial ("Liu, Jinhua" / "Liu, Dan" are two people; initials run together, "CCK Chang",
+    agree with any one of them: "K. Chang")."""
+    if x.initial and y.initial and x.initial != y.initial and y.initial not in x.initials and x.initial not in y.initials:
         return False
     if x.surname == y.surname:
         return True
@@ -453,6 +475,62 @@ def _cleaned_agreement(a: RecordKeys, b: RecordKeys) -> float:
     below TITLE_SUBSTITUTION_MIN), else 0."""
     cleaned, substituted = title_compare_cleaned(a, b)
     return cleaned if _titles_agree(cleaned, substituted, TITLE_EDITION_MIN) else 0.0
+
+
+def series_agreement(a: RecordKeys, b: RecordKeys) -> bool | None:
+    """Whether the two series/venue statements share a distinctive word (one word may be the
+    other cut short: "syst"/"systems"); None when either record has none."""
+    if not a.series or not b.series:
+        return None
+    if not a.series.isdisjoint(b.series):
+        return True
+    return any(
+        min(len(x), len(y)) >= 4 and (x.startswith(y) or y.startswith(x)) for x in a.series for y in b.series
+    )
+
+
+def evidence_features(a: RecordKeys, b: RecordKeys, ag: AuthorAgreement) -> dict[str, float] | None:
+    """The features of evidence_score, or None when the cleaned titles are too short or too far
+    apart to consider (EVIDENCE_MIN_WORDS, EVIDENCE_TITLE_FLOOR)."""
+    context = context_words(a) | context_words(b)
+    wa = _without_citation_noise(a.title_words, b.title_words, context)
+    wb = _without_citation_noise(b.title_words, a.title_words, context)
+    if min(len(wa), len(wb)) < EVIDENCE_MIN_WORDS:
+        return None
+    title = weighted_title_agreement(wa, wb)
+    if title < EVIDENCE_TITLE_FLOOR:
+        return None
+    series = series_agreement(a, b)
+    return {
+        "title": title / 100.0,
+        "series_agree": 1.0 if series else 0.0,
+        "series_differ": 1.0 if series is False else 0.0,
+        "strong": 1.0 if ag.level == "strong" else 0.0,
+        "same_year": 1.0 if a.year is not None and a.year == b.year else 0.0,
+    }
+
+
+def _evidence(a: RecordKeys, b: RecordKeys, ag: AuthorAgreement, scores: dict[str, float]) -> float | None:
+    """The evidence score when it reaches EVIDENCE_MIN (its parts written into `scores`), else
+    None. Only with agreeing authors and no different year: the rule weighs title words, it
+    does not overrule a contradiction."""
+    if ag.level not in ("compatible", "strong") or (a.year is not None and b.year is not None and a.year != b.year):
+        return None
+    features = evidence_features(a, b, ag)
+    if features is None:
+        return None
+    score = evidence_score(features)
+    if score < EVIDENCE_MIN:
+        return None
+    scores["title_cleaned"] = round(100.0 * features["title"], 1)
+    scores["series"] = features["series_agree"] - features["series_differ"]
+    scores["evidence"] = round(score, 3)
+    return score
+
+
+def evidence_score(features: dict[str, float]) -> float:
+    """The fitted logistic score (log-odds) of "same edition" (EVIDENCE_WEIGHTS)."""
+    return EVIDENCE_WEIGHTS["bias"] + sum(EVIDENCE_WEIGHTS[k] * v for k, v in features.items())
 
 
 def _truncated(a: RecordKeys, b: RecordKeys) -> bool:
@@ -691,14 +769,19 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
         if contained:
             scores["contained"] = contained
     cleaned = weighted = 0.0
+    evidence: float | None = None
     if not (title_work or title_close or contained >= CONTAINED_STRONG_MIN):
         cleaned = _cleaned_agreement(a, b)
         if not cleaned and _spacing_variants(a, b) < TITLE_EDITION_MIN:
             if ag.level == "strong":
                 weighted = weighted_title_agreement(a.title_words, b.title_words)
             if weighted < WEIGHTED_STRONG_MIN:
-                return MatchResult(None, None, scores, f"titles differ ({ts:.0f})")
-            scores["title_weighted"] = weighted
+                evidence = _evidence(a, b, ag, scores)
+                if evidence is None:
+                    return MatchResult(None, None, scores, f"titles differ ({ts:.0f})")
+                weighted = 0.0
+            else:
+                scores["title_weighted"] = weighted
 
     ps = publisher_score(a, b)
     if ps is not None:
@@ -754,6 +837,8 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
         return MatchResult(None, None, scores, f"title similar ({ts:.0f}) but no author to confirm")
 
     strong = ag.level == "strong"
+    if evidence is None and not title_same and not weighted:
+        evidence = _evidence(a, b, ag, scores) if ag.level != "conflict" else None
     if title_same:
         basis = f"titles agree ({ts:.0f})"
     elif weighted:
@@ -780,6 +865,14 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
             conflicts.append(f"{basis} only, and different ISBNs")
     elif cleaned := _cleaned_agreement(a, b):
         basis = f"titles agree ({cleaned:.0f}) once citation leftovers (names, numbers, venue words) are dropped"
+        if a.isbns and b.isbns:
+            conflicts.append(f"{basis} only, and different ISBNs")
+    elif evidence is not None:
+        series = "series agree" if scores["series"] > 0 else "series differ" if scores["series"] < 0 else "no series to compare"
+        basis = (
+            f"weighted evidence {evidence:.2f} >= {EVIDENCE_MIN:.2f}: cleaned titles {scores['title_cleaned']:.0f}, "
+            f"{series}"
+        )
         if a.isbns and b.isbns:
             conflicts.append(f"{basis} only, and different ISBNs")
     else:
