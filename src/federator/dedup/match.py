@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from federator.dedup.keys import NameKeys, RecordKeys, context_words, record_keys
@@ -123,6 +123,9 @@ STEM_MIN_CHARS = 6
 # A record without any author can still be the same edition as one with authors when the
 # titles (this many significant words or more, so not "Annual report") and the year coincide.
 DISTINCTIVE_TITLE_WORDS = 4
+# With no author on one side and no year on the other (a minimal record: a title and little
+# else), the titles must agree at TITLE_NO_AUTHOR_MIN and have this many significant words.
+NO_AUTHOR_ONE_YEAR_WORDS = 5
 
 # Surnames this similar are the same person (typing and transliteration
 # variants: "Muhamad"/"Muhammad" score ~93 and are; "Tschaikowsky"/"Tchaikovsky" ~80 are not).
@@ -205,20 +208,30 @@ def word_agreement(wa: tuple[str, ...], wb: tuple[str, ...]) -> tuple[float, boo
         return 0.0, True
     sa, sb = set(wa), set(wb)
     matched = len(sa & sb)
-    rest_b = [w for w in sb if w not in sa]
+    rest_b = [w for w in sb if w not in sa and not w.isdigit()]
+    unmatched_b = len(sb) - matched
     if rest_b and matched < len(sa):
         for w in sa:
-            if w in sb or len(w) < 4 or w.isdigit():
+            if len(w) < 4 or w in sb or w.isdigit():
                 continue
-            for v in rest_b:
-                limit = 1 if min(len(w), len(v)) < 8 else 2  # "aglas"/"atlas", not "Austria"/"Australia" either way
-                if abs(len(v) - len(w)) > limit or v.isdigit():
+            # the closest remaining word at most 2 edits away (C loop); the limit depends on the
+            # shorter word: 1 edit below 8 letters ("aglas"/"atlas", not "Austria"/"Australia")
+            hit = process.extractOne(w, rest_b, scorer=Levenshtein.distance, score_cutoff=2)
+            if hit is None:
+                continue
+            v, dist, i = hit
+            if dist == 2 and min(len(w), len(v)) < 8:
+                if len(w) < 8:
                     continue
-                if Levenshtein.distance(w, v, score_cutoff=limit) <= limit:
-                    rest_b.remove(v)
-                    matched += 1
-                    break
-    substituted = matched < len(sa) and bool(rest_b)
+                i = next((j for j, u in enumerate(rest_b) if len(u) >= 8 and Levenshtein.distance(w, u, score_cutoff=2) <= 2), -1)
+                if i < 0:
+                    continue
+            del rest_b[i]
+            matched += 1
+            unmatched_b -= 1
+            if not rest_b:
+                break
+    substituted = matched < len(sa) and unmatched_b > 0
     return 200.0 * matched / (len(sa) + len(sb)), substituted
 
 
@@ -361,13 +374,14 @@ def _main_authors_agree(a: RecordKeys, b: RecordKeys) -> bool:
     return fuzz.ratio(a.author, b.author) >= AUTHOR_MIN and (not a.initial or not b.initial or a.initial == b.initial)
 
 
-def author_agreement(a: RecordKeys, b: RecordKeys) -> AuthorAgreement:
+def author_agreement(a: RecordKeys, b: RecordKeys, *, shared: bool = True) -> AuthorAgreement:
     """Compare the author lists as sets of people (order, forenames written out or as initials,
     and missing co-authors tolerated: partners transcribe a few authors or all of them).
 
     "strong": two or more people agree, and at least two thirds of the shorter list;
     "compatible": the main authors agree, or at least half of the shorter list is found in the
-    other; "conflict": otherwise. "unknown" when either record names nobody.
+    other; "conflict": otherwise. "unknown" when either record names nobody. `shared=False`
+    skips looking for a surname on both lists in a conflict (surname_shared is then False).
     """
     if not a.names or not b.names or not a.author or not b.author:
         return AuthorAgreement("unknown", 0, 0)
@@ -400,8 +414,8 @@ def author_agreement(a: RecordKeys, b: RecordKeys) -> AuthorAgreement:
         return AuthorAgreement("strong", matched, of)
     if (matched and 2 * matched >= of) or _main_authors_agree(a, b):
         return AuthorAgreement("compatible", matched, of)
-    shared = any(_surnames_alike(x, y) for x in short for y in long)
-    return AuthorAgreement("conflict", matched, of, shared)
+    # (a surname on both lists: only asked for when the titles are worth it)
+    return AuthorAgreement("conflict", matched, of, shared and any(_surnames_alike(x, y) for x in short for y in long))
 
 
 def author_score(a: RecordKeys, b: RecordKeys) -> float | None:
@@ -459,12 +473,30 @@ def _without_citation_noise(words: tuple[str, ...], other: tuple[str, ...], cont
     return tuple(w for w in words if w in have or not _citation_leftover(w, context, joined))
 
 
+# The last pair _cleaned_words worked on and its answer, one tuple (read and replaced whole, so
+# threads cannot see a mixed entry): the cleaned-title rules ask for the same pair in a row.
+_last_cleaned: tuple[object, object, tuple[tuple[str, ...], tuple[str, ...]]] = (None, None, ((), ()))
+
+
+def _cleaned_words(a: RecordKeys, b: RecordKeys) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Both titles' significant words less citation leftovers (_without_citation_noise)."""
+    global _last_cleaned
+    last = _last_cleaned
+    if last[0] is a and last[1] is b:
+        return last[2]
+    context = context_words(a) | context_words(b)
+    words = (
+        _without_citation_noise(a.title_words, b.title_words, context),
+        _without_citation_noise(b.title_words, a.title_words, context),
+    )
+    _last_cleaned = (a, b, words)
+    return words
+
+
 def title_compare_cleaned(a: RecordKeys, b: RecordKeys) -> tuple[float, bool]:
     """Title similarity (as `title_compare`) once citation leftovers are dropped from both
     titles; 0 when what is left is too short to identify anything (CLEANED_MIN_WORDS)."""
-    context = context_words(a) | context_words(b)
-    wa = _without_citation_noise(a.title_words, b.title_words, context)
-    wb = _without_citation_noise(b.title_words, a.title_words, context)
+    wa, wb = _cleaned_words(a, b)
     if min(len(wa), len(wb)) < CLEANED_MIN_WORDS or (wa == a.title_words and wb == b.title_words):
         return 0.0, True
     return _title_pair(wa, wb)
@@ -492,9 +524,7 @@ def series_agreement(a: RecordKeys, b: RecordKeys) -> bool | None:
 def evidence_features(a: RecordKeys, b: RecordKeys, ag: AuthorAgreement) -> dict[str, float] | None:
     """The features of evidence_score, or None when the cleaned titles are too short or too far
     apart to consider (EVIDENCE_MIN_WORDS, EVIDENCE_TITLE_FLOOR)."""
-    context = context_words(a) | context_words(b)
-    wa = _without_citation_noise(a.title_words, b.title_words, context)
-    wb = _without_citation_noise(b.title_words, a.title_words, context)
+    wa, wb = _cleaned_words(a, b)
     if min(len(wa), len(wb)) < EVIDENCE_MIN_WORDS:
         return None
     title = weighted_title_agreement(wa, wb)
@@ -537,9 +567,7 @@ def _truncated(a: RecordKeys, b: RecordKeys) -> bool:
     """Whether one title, citation leftovers dropped, is the first TRUNCATED_MIN_WORDS or more
     significant words of the other (a title cut at a field length), and the words cut off do not
     name another book (ANOTHER_BOOK_WORDS: "... : index")."""
-    context = context_words(a) | context_words(b)
-    wa = _without_citation_noise(a.title_words, b.title_words, context)
-    wb = _without_citation_noise(b.title_words, a.title_words, context)
+    wa, wb = _cleaned_words(a, b)
     short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
     if len(short) < TRUNCATED_MIN_WORDS or len(short) == len(long) or long[: len(short)] != short:
         return False
@@ -760,7 +788,7 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
     ag: AuthorAgreement | None = None
     if not (title_work or title_close):
         # only containment is left, and only with authors agreeing: look at them first
-        ag = author_agreement(a, b)
+        ag = author_agreement(a, b, shared=False)
         if ag.level not in ("compatible", "strong"):
             return MatchResult(None, None, scores, f"titles differ ({ts:.0f})")
     contained = 0.0
@@ -793,8 +821,9 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
         scores["authors_matched"] = float(ag.matched)
         scores["authors_compared"] = float(ag.of)
     garbled_authors = (
-        ag.level == "conflict" and ag.surname_shared and title_same and not substituted
+        ag.level == "conflict" and ag.surname_shared
         and min(len(a.title_words), len(b.title_words)) >= DISTINCTIVE_TITLE_WORDS
+        and ((title_same and not substituted) or bool(cleaned or _cleaned_agreement(a, b)))
     )
     if ag.level == "conflict" and not garbled_authors:
         return MatchResult(None, None, scores, f"title similar ({ts:.0f}) but {ag.describe()} ({a.author} vs {b.author})")
@@ -823,8 +852,15 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
         conflicts.append("different ISBNs and no publisher agreement")
 
     if ag.level == "unknown":
-        distinctive = min(len(a.title_words), len(b.title_words)) >= DISTINCTIVE_TITLE_WORDS
-        if ts < TITLE_NO_AUTHOR_MIN and same_year:  # "... (tutorial)" / "...": compare without leftovers
+        words = min(len(a.title_words), len(b.title_words))
+        distinctive = words >= DISTINCTIVE_TITLE_WORDS
+        # no author on one side and no year on the other: only a longer title, and never two
+        # records that both carry identifiers (their ISBNs would have said so)
+        one_sided = (
+            year_unknown and (a.year is not None or b.year is not None) and words >= NO_AUTHOR_ONE_YEAR_WORDS
+            and ps is None and not (a.isbns and b.isbns)
+        )
+        if ts < TITLE_NO_AUTHOR_MIN and (same_year or one_sided):  # "... (tutorial)" / "...": compare without leftovers
             ts = max(ts, title_compare_cleaned(a, b)[0])
         if ts >= TITLE_NO_AUTHOR_MIN and not conflicts and (
             (same_year and publishers_agree) or (distinctive and a.year is not None and same_year and ps is None)
@@ -833,6 +869,11 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
             return MatchResult(
                 "edition", "fuzzy", scores,
                 f"no author to compare; title ({ts:.0f}), {what} and year {a.year} agree",
+            )
+        if ts >= TITLE_NO_AUTHOR_MIN and not conflicts and one_sided:
+            return MatchResult(
+                "edition", "fuzzy", scores,
+                f"no author to compare on one side, no year on the other; a long title ({words} words) agrees ({ts:.0f})",
             )
         return MatchResult(None, None, scores, f"title similar ({ts:.0f}) but no author to confirm")
 
