@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from federator.dedup.keys import NameKeys, RecordKeys, context_words, record_keys
+from federator.dedup.keys import NameKeys, RecordKeys, context_words, fold_words, record_keys
 from federator.records.model import MaterialType, Record
 
 # Title similarity is 0-100 over significant words: the lower of a character ratio and a
@@ -165,14 +165,17 @@ HEIGHT_CM = 3
 # together; the valid splits were not looked at); the threshold is the score where, on train,
 # the rule's own precision stays at EVIDENCE_PRECISION or more. Printed by that script as:
 EVIDENCE_WEIGHTS = {
-    "bias": -7.760,
-    "title": 9.608,  # weighted title agreement of the cleaned titles, 0-1
-    "series_agree": 1.235,  # both have a series/venue and they share a distinctive word
-    "series_differ": -0.137,  # both have one and they share none
-    "strong": -0.337,  # two or more people agree (AuthorAgreement "strong")
-    "same_year": 0.161,  # both years known and equal (else one is unknown)
+    "bias": -7.301,
+    "title": 8.263,  # weighted title agreement of the cleaned titles, 0-1
+    "covered": 0.347,  # every word of the shorter cleaned title is in the longer (typos allowed)
+    "first_word": 0.908,  # the cleaned titles start with the same word
+    "series_agree": 1.109,  # both have a series/venue and they share a distinctive word
+    "series_differ": -0.162,  # both have one and they share none
+    "strong": -0.358,  # two or more people agree (AuthorAgreement "strong")
+    "same_year": 0.171,  # both years known and equal (else one is unknown)
+    "year_cited": 0.817,  # the record without a year names the other's year in its title or series
 }
-EVIDENCE_MIN = 0.973
+EVIDENCE_MIN = 1.072
 # The rule is looked at only when the cleaned titles agree at least this well (weighted, 0-100)
 # and keep at least this many significant words.
 EVIDENCE_TITLE_FLOOR = 60.0
@@ -531,13 +534,27 @@ def evidence_features(a: RecordKeys, b: RecordKeys, ag: AuthorAgreement) -> dict
     if title < EVIDENCE_TITLE_FLOOR:
         return None
     series = series_agreement(a, b)
+    short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
     return {
         "title": title / 100.0,
+        "covered": 1.0 if all(any(_same_word(w, v) for v in long) for w in short) else 0.0,
+        "first_word": 1.0 if wa[0] == wb[0] else 0.0,
         "series_agree": 1.0 if series else 0.0,
         "series_differ": 1.0 if series is False else 0.0,
         "strong": 1.0 if ag.level == "strong" else 0.0,
         "same_year": 1.0 if a.year is not None and a.year == b.year else 0.0,
+        "year_cited": 1.0 if _year_cited(a, b) else 0.0,
     }
+
+
+def _year_cited(a: RecordKeys, b: RecordKeys) -> bool:
+    """Whether the record without a year carries the other's year in its title or series words
+    ("... VLDB 97", "Proc. 1994"): a citation of that year's paper."""
+    if (a.year is None) == (b.year is None):
+        return False
+    known, other = (a, b) if a.year is not None else (b, a)
+    words = set(other.title_words).union(*(fold_words(x) for x in other.context))
+    return str(known.year) in words or f"{known.year % 100:02d}" in words
 
 
 def _evidence(a: RecordKeys, b: RecordKeys, ag: AuthorAgreement, scores: dict[str, float]) -> float | None:
