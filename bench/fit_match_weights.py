@@ -27,7 +27,7 @@ from federator.dedup.keys import record_keys  # noqa: E402
 
 M = importlib.import_module("federator.dedup.match")  # the module (federator.dedup.match is also a function)
 
-FEATURES = ("title", "covered", "first_word", "series_agree", "series_differ", "strong", "same_year", "year_cited")
+FEATURES = ("title", "covered", "first_word", "series_agree", "series_differ", "strong", "authors_found", "same_year", "year_cited")
 # The pairs the rule adds must be right this often on train (precision first: a false merge is
 # worse than a missed duplicate, so the margin is well above the F1-optimal ~0.5).
 EVIDENCE_PRECISION = 0.85
