@@ -175,6 +175,20 @@ _HAS_DIGIT = re.compile(r"\d")
 _NO_NAME = NameKeys("", "", frozenset())
 
 
+@lru_cache(maxsize=1 << 12)
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() or unicodedata.name(ch, "").startswith("LATIN")
+
+
+def mend_mojibake(word: str) -> str:
+    """A Latin-script word with letters of another script in it ("gќting", "kieпling", "жzsu":
+    a name passed through the wrong character set) gets "?" for each such letter, so that the
+    matcher can let it stand for the one or two letters it replaced (see match.names_match)."""
+    if word.isascii() or not any(c.isascii() and c.isalpha() for c in word):
+        return word
+    return "".join(c if _is_latin(c) else "?" for c in word)
+
+
 @lru_cache(maxsize=1 << 15)
 def name_keys(name: str | None) -> NameKeys:
     """Keys of one personal or corporate name, "Surname, Forename" or "Forename Surname".
@@ -189,7 +203,7 @@ def name_keys(name: str | None) -> NameKeys:
         sur = fold_words(head)
         fore = fold_words(tail)
         initial = fore[0][0] if fore and not fore[0].isdigit() else ""
-        return NameKeys(" ".join(sur), initial, frozenset(sur + fore))
+        return NameKeys(" ".join(map(mend_mojibake, sur)), initial, frozenset(sur + fore))
     words = fold_words(name)
     if words and words[-1] in _NAME_SUFFIXES:  # "William Meira Jr.": the surname is Meira
         words = words[:-1]
@@ -198,7 +212,7 @@ def name_keys(name: str | None) -> NameKeys:
     if is_corporate(name, words):
         return NameKeys(" ".join(words), "", frozenset(words))
     initials = words[0] if len(words) == 2 and _INITIALS_RUN.fullmatch(words[0]) else ""
-    return NameKeys(words[-1], words[0][0] if len(words) > 1 else "", frozenset(words), initials)
+    return NameKeys(mend_mojibake(words[-1]), words[0][0] if len(words) > 1 else "", frozenset(words), initials)
 
 
 _CORPORATE_WORDS = frozenset(

@@ -12,6 +12,7 @@ Works on records that carry only title, authors, year and publisher too (no iden
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -165,18 +166,18 @@ HEIGHT_CM = 3
 # together; the valid splits were not looked at); the threshold is the score where, on train,
 # the rule's own precision stays at EVIDENCE_PRECISION or more. Printed by that script as:
 EVIDENCE_WEIGHTS = {
-    "bias": -8.839,
-    "title": 7.242,  # weighted title agreement of the cleaned titles, 0-1
-    "covered": 0.594,  # every word of the shorter cleaned title is in the longer (typos allowed)
-    "first_word": 0.855,  # the cleaned titles start with the same word
-    "series_agree": 1.076,  # both have a series/venue and they share a distinctive word
-    "series_differ": -0.262,  # both have one and they share none
-    "strong": -0.573,  # two or more people agree (AuthorAgreement "strong")
-    "authors_found": 2.641,  # share of the shorter author list found in the other, 0-1
-    "same_year": 0.103,  # both years known and equal (else one is unknown)
-    "year_cited": 0.994,  # the record without a year names the other's year in its title or series
+    "bias": -8.759,
+    "title": 6.766,  # weighted title agreement of the cleaned titles, 0-1
+    "covered": 0.635,  # every word of the shorter cleaned title is in the longer (typos allowed)
+    "first_word": 0.864,  # the cleaned titles start with the same word
+    "series_agree": 1.099,  # both have a series/venue and they share a distinctive word
+    "series_differ": -0.225,  # both have one and they share none
+    "strong": -0.603,  # two or more people agree (AuthorAgreement "strong")
+    "authors_found": 2.935,  # share of the shorter author list found in the other, 0-1
+    "same_year": 0.109,  # both years known and equal (else one is unknown)
+    "year_cited": 0.928,  # the record without a year names the other's year in its title or series
 }
-EVIDENCE_MIN = 0.889
+EVIDENCE_MIN = 0.890
 # The rule is looked at only when the cleaned titles agree at least this well (weighted, 0-100)
 # and keep at least this many significant words.
 EVIDENCE_TITLE_FLOOR = 60.0
@@ -352,7 +353,23 @@ def names_match(x: NameKeys, y: NameKeys) -> bool:
         return True
     if (len(x.surname) > 2 and x.surname in y.words) or (len(y.surname) > 2 and y.surname in x.words):
         return True
+    if "?" in x.surname or "?" in y.surname:
+        return _mojibake_equal(x.surname, y.surname)
     return fuzz.ratio(x.surname, y.surname) >= AUTHOR_MIN
+
+
+@lru_cache(maxsize=1 << 12)
+def _mojibake_pattern(surname: str) -> re.Pattern[str]:
+    return re.compile(".{0,2}".join(map(re.escape, surname.split("?"))))
+
+
+def _mojibake_equal(s: str, t: str) -> bool:
+    """Surnames equal once each "?" (a letter of another script in a Latin name, see
+    keys.mend_mojibake) stands for one or two letters: "g?ting" / "guting", "?zsu" / "oezsu".
+    At least four letters must be real on the damaged side."""
+    if "?" in s and len(s.replace("?", "")) >= 4 and _mojibake_pattern(s).fullmatch(t):
+        return True
+    return "?" in t and len(t.replace("?", "")) >= 4 and _mojibake_pattern(t).fullmatch(s) is not None
 
 
 def _surnames_alike(x: NameKeys, y: NameKeys) -> bool:
@@ -361,6 +378,8 @@ def _surnames_alike(x: NameKeys, y: NameKeys) -> bool:
     s, t = x.surname, y.surname
     if s == t or (len(s) > 3 and s in y.words) or (len(t) > 3 and t in x.words):
         return True
+    if "?" in s or "?" in t:
+        return _mojibake_equal(s, t)
     shorter = min(len(s), len(t))
     if shorter < SURNAME_TYPO_MIN_LEN:
         return False
@@ -375,6 +394,8 @@ def _main_authors_agree(a: RecordKeys, b: RecordKeys) -> bool:
         return not (a.initial and b.initial and a.initial != b.initial)
     if a.author in b.author_words or b.author in a.author_words:
         return True
+    if ("?" in a.author or "?" in b.author) and _mojibake_equal(a.author, b.author):
+        return not (a.initial and b.initial and a.initial != b.initial)
     return fuzz.ratio(a.author, b.author) >= AUTHOR_MIN and (not a.initial or not b.initial or a.initial == b.initial)
 
 
