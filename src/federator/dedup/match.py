@@ -265,15 +265,33 @@ def weighted_title_agreement(wa: tuple[str, ...], wb: tuple[str, ...]) -> float:
     if not sa or not sb:
         return 0.0
     total = sum(map(_word_weight, sa)) + sum(map(_word_weight, sb))
-    free = list(sb)
-    shared = 0
-    for w in sorted(sa, key=len, reverse=True):
-        for i, v in enumerate(free):
-            if _same_word(w, v):
-                shared += _word_weight(w) + _word_weight(v)
-                del free[i]
-                break
+    common = sa & sb
+    shared = 2 * sum(map(_word_weight, common))  # the same word on both sides first (cheap)
+    free = [v for v in sb if v not in common and not v.isdigit()]
+    for w in sorted(sa - common, key=len, reverse=True):
+        if not free:
+            break
+        if len(w) < 4 or w.isdigit():
+            continue
+        i = _typo_of(w, free)
+        if i >= 0:
+            shared += _word_weight(w) + _word_weight(free[i])
+            del free[i]
     return 100.0 * shared / total
+
+
+def _typo_of(w: str, words: list[str]) -> int:
+    """Index of the word of `words` that is `w` with a typo (as `_same_word`, the closest one),
+    or -1; the search runs in rapidfuzz's C loop."""
+    hit = process.extractOne(w, words, scorer=Levenshtein.distance, score_cutoff=2)
+    if hit is None:
+        return -1
+    v, dist, i = hit
+    if dist <= 1 and len(v) >= 4:
+        return i
+    if len(w) < 8:
+        return -1
+    return next((j for j, u in enumerate(words) if len(u) >= 8 and Levenshtein.distance(w, u, score_cutoff=2) <= 2), -1)
 
 
 def _title_pair(wa: tuple[str, ...], wb: tuple[str, ...]) -> tuple[float, bool]:
@@ -483,10 +501,12 @@ def _citation_leftover(w: str, context: frozenset[str], joined: str) -> bool:
         return True
     if len(w) >= FUSED_MIN_CHARS and w in joined:
         return True
-    return any(
-        len(c) >= FUSED_MIN_CHARS and (w.startswith(c) or w.endswith(c)) and len(w) - len(c) <= FUSED_EXTRA_CHARS
-        for c in context
-    )
+    # a known word of FUSED_MIN_CHARS+ letters that starts or ends w, at most FUSED_EXTRA_CHARS
+    # letters shorter: look its few possible forms up rather than scan the context
+    for k in range(max(FUSED_MIN_CHARS, len(w) - FUSED_EXTRA_CHARS), len(w) + 1):
+        if w[:k] in context or w[-k:] in context:
+            return True
+    return False
 
 
 def _without_citation_noise(words: tuple[str, ...], other: tuple[str, ...], context: frozenset[str]) -> tuple[str, ...]:
@@ -577,7 +597,7 @@ def evidence_features(a: RecordKeys, b: RecordKeys, ag: AuthorAgreement) -> dict
     short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
     return {
         "title": title / 100.0,
-        "covered": 1.0 if all(any(_same_word(w, v) for v in long) for w in short) else 0.0,
+        "covered": 1.0 if all(w in long or any(_same_word(w, v) for v in long) for w in short) else 0.0,
         "first_word": 1.0 if wa[0] == wb[0] else 0.0,
         "series_agree": 1.0 if series else 0.0,
         "series_differ": 1.0 if series is False else 0.0,
