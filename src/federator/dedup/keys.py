@@ -147,31 +147,72 @@ class NameKeys:
     surname: str  # folded surname
     initial: str  # first letter of the forename, "" if none
     words: frozenset[str]  # every folded word of the name
+    initials: str = ""  # forename initials run together ("cck" in "CCK Chang"), "" otherwise
+
+
+# Forenames given as initials run together without points ("CCK Chang", "KVR Kanth", the style
+# of citation harvesters): a single forename word of 2 or 3 letters with no vowel. Each of its
+# letters may be the initial another source gives ("K. Chang"). Words with a vowel ("Ann",
+# "Ed", "Jo") are forenames.
+_INITIALS_RUN = re.compile(r"[b-df-hj-np-tv-z]{2,3}")
 
 
 # Generational suffixes after a name written "Forename Surname Jr."; alone they are no name.
 _NAME_SUFFIXES = frozenset("jr sr ii iii iv".split())
 
 
+# Words that name a part or kind of publication, never a person: an "author" written "Forename
+# Surname" whose last word is one of these is debris a harvester took from the page ("ACMs
+# anthology", "P edition", "B authors"), not a name.
+_NOT_SURNAMES = frozenset(
+    """anthology anthologies edition editions author authors editor editors introduction preface
+    foreword proceedings transactions abstract abstracts contents""".split()
+)
+# A web address ("portal.acm.org") or a word with digits in it ("cd961") is no name either.
+_ADDRESS = re.compile(r"\w\.(?:org|com|edu|net|gov|ac|de|uk|fr|it)\b|\bwww\.|https?:")
+_HAS_DIGIT = re.compile(r"\d")
+
+_NO_NAME = NameKeys("", "", frozenset())
+
+
+@lru_cache(maxsize=1 << 12)
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() or unicodedata.name(ch, "").startswith("LATIN")
+
+
+def mend_mojibake(word: str) -> str:
+    """A Latin-script word with letters of another script in it ("gќting", "kieпling", "жzsu":
+    a name passed through the wrong character set) gets "?" for each such letter, so that the
+    matcher can let it stand for the one or two letters it replaced (see match.names_match)."""
+    if word.isascii() or not any(c.isascii() and c.isalpha() for c in word):
+        return word
+    return "".join(c if _is_latin(c) else "?" for c in word)
+
+
 @lru_cache(maxsize=1 << 15)
 def name_keys(name: str | None) -> NameKeys:
-    """Keys of one personal or corporate name, "Surname, Forename" or "Forename Surname"."""
+    """Keys of one personal or corporate name, "Surname, Forename" or "Forename Surname".
+
+    A name written without a comma that is plainly not a person (a web address, a number or a
+    word with digits as its last word, a last word from _NOT_SURNAMES) gets no keys, so a list
+    of such debris counts as no author rather than as another author."""
     if not name:
-        return NameKeys("", "", frozenset())
+        return _NO_NAME
     if "," in name:
         head, tail = name.split(",", 1)
         sur = fold_words(head)
         fore = fold_words(tail)
         initial = fore[0][0] if fore and not fore[0].isdigit() else ""
-        return NameKeys(" ".join(sur), initial, frozenset(sur + fore))
+        return NameKeys(" ".join(map(mend_mojibake, sur)), initial, frozenset(sur + fore))
     words = fold_words(name)
     if words and words[-1] in _NAME_SUFFIXES:  # "William Meira Jr.": the surname is Meira
         words = words[:-1]
-    if not words:
-        return NameKeys("", "", frozenset())
+    if not words or words[-1] in _NOT_SURNAMES or _HAS_DIGIT.search(words[-1]) or _ADDRESS.search(name.casefold()):
+        return _NO_NAME
     if is_corporate(name, words):
         return NameKeys(" ".join(words), "", frozenset(words))
-    return NameKeys(words[-1], words[0][0] if len(words) > 1 else "", frozenset(words))
+    initials = words[0] if len(words) == 2 and _INITIALS_RUN.fullmatch(words[0]) else ""
+    return NameKeys(mend_mojibake(words[-1]), words[0][0] if len(words) > 1 else "", frozenset(words), initials)
 
 
 _CORPORATE_WORDS = frozenset(
@@ -402,6 +443,27 @@ def _physical_keys(description: str | None) -> tuple[tuple[int, str] | None, int
     return extent(description), height_cm(description)
 
 
+# Words of a series or venue name that many series share ("Proceedings of the international
+# conference on ...", "Journal of ...", "Lecture notes in ..."): left out of `series_words`, so
+# two series agree only on a word that names this one ("sigmod", "vldb", "tods", "Bangladesh").
+SERIES_NOISE = frozenset(
+    """acm ieee proc proceedings conference conf int intl international workshop workshops symposium
+    journal trans transactions annual series lecture notes data database databases system systems
+    management information science sciences research report reports technical university press
+    vol volume new""".split()
+)
+
+
+@lru_cache(maxsize=1 << 12)
+def series_words(series: tuple[str, ...]) -> frozenset[str]:
+    """The distinctive words (3 letters or more, no number, no SERIES_NOISE or stop word) of a
+    record's series or venue statements."""
+    return frozenset(
+        w for s in series for w in fold_words(s)
+        if len(w) >= 3 and not w.isdigit() and w not in SERIES_NOISE and w not in STOPWORDS
+    )
+
+
 def context_words(k: RecordKeys) -> frozenset[str]:
     """Words of a record's authors, publisher and series: what a careless transcription carries
     into a title along with it. Computed when asked (rarely: see match._additions_explained)."""
@@ -422,6 +484,7 @@ class RecordKeys:
     author_words: frozenset[str]  # every word of every author name and of the responsibility
     names: tuple[NameKeys, ...]  # every author (main first), for comparing author lists
     context: tuple[str, ...]  # publisher and series as given: words a title may carry along (see context_words)
+    series: frozenset[str]  # distinctive words of the series or venue (series_words)
     year: int | None
     edition_no: int | None
     revised: bool
@@ -488,8 +551,9 @@ def record_keys(rec: Record) -> RecordKeys:
     """Compute all matching keys of one record."""
     tk = title_keys(rec.title)
     names = tuple(k for k in map(name_keys, rec.authors) if k.surname)
+    # the main author is the first real name (debris before it is no author: see name_keys)
     physical = _physical_keys(rec.physical_description)
-    main = name_keys(rec.authors[0]) if rec.authors else name_keys(None)
+    main = names[0] if names else _NO_NAME
     edition_no, revised, ed_words = _edition_keys(rec.edition)
     if len(rec.authors) == 1 and not rec.responsibility:
         author_words = main.words
@@ -506,6 +570,7 @@ def record_keys(rec: Record) -> RecordKeys:
         author_words=author_words,
         names=names,
         context=(rec.publisher, *rec.series) if rec.publisher else tuple(rec.series),
+        series=series_words(tuple(rec.series)) if rec.series else frozenset(),
         year=rec.year,
         edition_no=edition_no,
         revised=revised,
