@@ -28,6 +28,7 @@ Holdings conventions:
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import pymarc
 
@@ -53,7 +54,35 @@ from federator.records.identifiers import (
 )
 from federator.records.model import Availability, Holding, MaterialType, Record
 
-__all__ = ["normalise_marc"]
+__all__ = ["MarcField", "marc_fields", "normalise_fields", "normalise_marc"]
+
+
+class MarcField(NamedTuple):
+    """One MARC field as the normaliser reads it, whatever it was read from (ISO 2709 through
+    pymarc, MARCXML elements): a data field has `subfields` [(code, value), ...] and `data`
+    None; a control field has `data` (a str) and no subfields or indicators. The attribute
+    names are pymarc.Field's, so either can be read by the same code."""
+
+    tag: str
+    indicator1: str
+    indicator2: str
+    subfields: list | tuple  # [(code, value), ...]
+    data: str | None
+
+
+_new_tuple = tuple.__new__
+_PYMARC_DEFAULT_LEADER = str(pymarc.Record().leader)  # a record read without a leader has this one
+
+
+def marc_fields(rec: pymarc.Record) -> list[MarcField]:
+    """The fields of a pymarc record as MarcFields."""
+    out = []
+    for f in rec.fields:
+        if f.control_field:
+            out.append(_new_tuple(MarcField, (f.tag, "", "", (), f.data)))
+        else:
+            out.append(_new_tuple(MarcField, (f.tag, f.indicator1, f.indicator2, f.subfields, None)))
+    return out
 
 _BY_LEADER_06 = {
     "c": MaterialType.SCORE,
@@ -319,12 +348,12 @@ def _koha_biblionumber(by_tag: dict[str, list]) -> str | None:
     return None
 
 
-def _fallback_id(rec: pymarc.Record, raw: bytes | None) -> str:
+def _fallback_id(leader: str, fields: list[MarcField], raw: bytes | None) -> str:
     if raw:
         return stable_id(raw)
-    parts = [str(rec.leader)]
-    for field in rec.fields:
-        if field.is_control_field():
+    parts = [leader]
+    for field in fields:
+        if field.data is not None:
             parts.append(f"{field.tag}{field.data}")
         else:
             parts.append(field.tag + "".join(f"${c}{v}" for c, v in field.subfields))
@@ -338,9 +367,26 @@ def normalise_marc(
     source_format: str = "marc21",
     raw: bytes | None = None,
 ) -> Record:
-    """Map one MARC 21 bibliographic record onto the Record model (see the module docstring)."""
+    """Map one pymarc record onto the Record model (see normalise_fields)."""
+    return normalise_fields(str(rec.leader or ""), marc_fields(rec), partner_id, source_format=source_format,
+                            raw=raw)
+
+
+def normalise_fields(
+    leader: str | None,
+    fields: list[MarcField],
+    partner_id: str,
+    *,
+    source_format: str = "marc21",
+    raw: bytes | None = None,
+) -> Record:
+    """Map one MARC 21 bibliographic record, as its leader (None: the record had none) and
+    fields, onto the Record model (see the module docstring). The one MARC -> Record mapping:
+    ISO 2709 (through pymarc) and MARCXML (straight from the elements) both come here."""
+    if leader is None:
+        leader = _PYMARC_DEFAULT_LEADER
     by_tag: dict[str, list] = {}
-    for field in rec.fields:
+    for field in fields:
         by_tag.setdefault(field.tag, []).append(field)
 
     def control(tag: str) -> str:
@@ -348,9 +394,8 @@ def normalise_marc(
         data = fields[0].data if fields else None
         return data if isinstance(data, str) else ""
 
-    leader = str(rec.leader or "")
     f008 = control("008")
-    local_id = clean(control("001")) or _koha_biblionumber(by_tag) or _fallback_id(rec, raw)
+    local_id = clean(control("001")) or _koha_biblionumber(by_tag) or _fallback_id(leader, fields, raw)
 
     title, part, responsibility = _title(by_tag)
     authors, author_dates = _authors(by_tag)

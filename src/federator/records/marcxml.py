@@ -15,8 +15,9 @@ from lxml import etree
 from pymarc import Field, Indicators, Leader, Subfield
 
 from federator.records._text import xml_safe
+from federator.records.marc import MarcField
 
-__all__ = ["MARC21_NS", "element_to_marc", "marc_to_element"]
+__all__ = ["MARC21_NS", "element_fields", "element_to_marc", "marc_to_element"]
 
 MARC21_NS = "http://www.loc.gov/MARC21/slim"
 _NSMAP = {None: MARC21_NS}
@@ -57,51 +58,69 @@ def _find_record(elem):
     return elem
 
 
-def element_to_marc(elem) -> pymarc.Record:
-    """Build a pymarc.Record from a MARCXML <record> element (any namespace, or none).
+def element_fields(elem) -> tuple[str | None, list[MarcField]]:
+    """(leader or None, fields) of a MARCXML <record> element (any namespace, or none): the
+    field list federator.records.marc.normalise_fields reads, straight from the elements.
 
-    Fields are built without pymarc's per-field validation, which costs more than the parse;
-    fields whose tag is not three letters or digits are dropped, and a record left without any
+    Fields whose tag is not three letters or digits are dropped; a subfield without a code is
+    skipped, an empty code reads as " ", a missing indicator as " ". A record left without any
     field is refused (ValueError): it is not MARC.
     """
     elem = _find_record(elem)
-    rec = pymarc.Record()
-    fields = rec.fields
+    fields: list[MarcField] = []
+    append = fields.append
+    tag_ok = _TAG_OK.fullmatch
     leader = None
     for child in elem:
         tag = child.tag
         if tag == _DATAFIELD or (tag != _CONTROLFIELD and _local(tag) == "datafield"):
+            get = child.get
+            field_tag = get("tag") or "   "
+            if not tag_ok(field_tag):
+                continue
             subfields = []
             for sub in child:
                 code = sub.get("code")
-                if code is None:
-                    continue
-                subfields.append(_new_tuple(Subfield, (code[:1] or " ", sub.text or "")))
-            field = _new_field(Field)
-            field.tag = child.get("tag") or "   "
-            if not _TAG_OK.fullmatch(field.tag):
-                continue
-            field._indicators = _indicators(child.get("ind1"), child.get("ind2"))
-            field.subfields = subfields
-            field.data = None
-            field.control_field = False
-            fields.append(field)
+                if code is not None:
+                    subfields.append((code[:1] or " ", sub.text or ""))
+            append(_new_tuple(MarcField, (field_tag, (get("ind1") or " ")[:1] or " ",
+                                          (get("ind2") or " ")[:1] or " ", subfields, None)))
         elif tag == _CONTROLFIELD or _local(tag) == "controlfield":
-            field = _new_field(Field)
-            field.tag = child.get("tag") or "   "
-            if not _TAG_OK.fullmatch(field.tag):
-                continue
-            field._indicators = None
-            field.subfields = []
-            field.data = child.text or ""
-            field.control_field = True
-            fields.append(field)
+            field_tag = child.get("tag") or "   "
+            if tag_ok(field_tag):
+                append(_new_tuple(MarcField, (field_tag, "", "", (), child.text or "")))
         elif tag == _LEADER or _local(tag) == "leader":
             leader = child.text or ""
     if not fields:
         raise ValueError("not a MARC record: no field with a valid tag")
+    if leader is not None and len(leader) != 24:
+        leader = (leader + _BLANK_LEADER)[:24]
+    return leader, fields
+
+
+def element_to_marc(elem) -> pymarc.Record:
+    """A pymarc.Record from a MARCXML <record> element, read as element_fields reads it.
+
+    Fields are built without pymarc's per-field validation, which costs more than the parse.
+    """
+    leader, marc_fields = element_fields(elem)
+    rec = pymarc.Record()
+    fields = rec.fields
+    for f in marc_fields:
+        field = _new_field(Field)
+        field.tag = f.tag
+        if f.data is None:
+            field._indicators = _indicators(f.indicator1, f.indicator2)
+            field.subfields = [_new_tuple(Subfield, sub) for sub in f.subfields]
+            field.data = None
+            field.control_field = False
+        else:
+            field._indicators = None
+            field.subfields = []
+            field.data = f.data
+            field.control_field = True
+        fields.append(field)
     if leader is not None:
-        leader = (leader + _BLANK_LEADER)[:24] if len(leader) != 24 else leader
         rec.leader = Leader(leader)
     return rec
 

@@ -18,8 +18,8 @@ import pymarc
 from lxml import etree
 
 from federator.records.dc import dc_to_record
-from federator.records.marc import normalise_marc
-from federator.records.marcxml import element_to_marc
+from federator.records.marc import normalise_fields, normalise_marc
+from federator.records.marcxml import element_fields, element_to_marc
 from federator.records.model import Record
 from federator.records.mods import mods_to_record
 
@@ -69,7 +69,8 @@ def schema_name(schema: str) -> str:
 
 
 def _marcxml(elem, partner_id: str, raw: bytes | None) -> Record:
-    return normalise_marc(element_to_marc(elem), partner_id, source_format="marcxml", raw=raw)
+    leader, fields = element_fields(elem)
+    return normalise_fields(leader, fields, partner_id, source_format="marcxml", raw=raw)
 
 
 _NORMALISERS: dict[str, Callable[..., Record]] = {
