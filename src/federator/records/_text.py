@@ -6,12 +6,17 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+from functools import lru_cache
 from unicodedata import normalize as _nfc
 
 from federator.records.model import Availability, MaterialType
 
 MAX_YEAR = datetime.date.today().year + 5  # beyond this a "year" is a misread number
 MAX_NOTES = 5  # a handful of general notes is enough to tell records apart; the rest stays in raw
+# Display forms and availability phrases are pure functions of short strings that recur from
+# record to record (holding libraries and locations, places, publishers, subject headings,
+# "Available"): memoised, bounded. clean() is not: most of its inputs (ids, notes) are unique.
+VALUE_CACHE_SIZE = 16384
 
 _TRAILING = " \t\n/:;,="
 _YEAR_RE = re.compile(r"(?<![0-9])([0-9]{4})(?![0-9])")
@@ -38,6 +43,7 @@ def clean(value: str | None) -> str | None:
     return value or None
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def strip_isbd(value: str | None) -> str | None:
     """Display form: clean(), then drop trailing ISBD punctuation (" /:;,=" and a final
     period that does not end an initial such as "J." or an ellipsis)."""
@@ -54,9 +60,12 @@ def strip_isbd(value: str | None) -> str | None:
     return value.lstrip() or None
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def display(value: str | None) -> str | None:
     """strip_isbd, then unbracket, then strip again what the brackets hid ("[Reston, Va.] :")."""
     stripped = strip_isbd(value)
+    if not stripped or (stripped[0] != "[" and stripped[-1] != "]"):
+        return stripped  # nothing to unbracket
     unbracketed = unbracket(stripped)
     return strip_isbd(unbracketed) if unbracketed is not stripped else stripped
 
@@ -82,6 +91,7 @@ _UNKNOWN_IMPRINT_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def imprint_name(value: str | None) -> str | None:
     """Place or publisher for display; None for "[s.l.]", "[s.n.]", "[publisher not identified]"."""
     value = display(value)
@@ -143,6 +153,7 @@ _AVAILABILITY_RULES: tuple[tuple[re.Pattern[str], Availability], ...] = (
 )
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def availability_from_text(text: str | None) -> tuple[Availability, str | None]:
     """(availability, ISO due date) read from a public note such as "On loan, due 2015-08-07"."""
     if not text:

@@ -287,22 +287,53 @@ def _series(by_tag: dict[str, list]) -> list[str]:
     return series
 
 
-def _holdings_852(field, partner_id: str) -> Holding:
-    note_values = _values(field, "z")
-    note = clean("; ".join(note_values)) if note_values else None
+def _holdings_852(field, partner_id: str) -> Holding | None:
+    """The holding an 852 describes; None when it has none of $a $b $c $h $i $j $k $p $z (one
+    pass over the subfields: a record may carry many)."""
+    library = item = None
+    only_m = True  # $m (call number suffix) alone makes no holding
+    notes: list[str] = []
+    location: list[str] = []
+    call: list[str] = []
+    call_j: list[str] = []
+    for code, value in field.subfields:
+        if not value or code not in _852_CODES or not value.strip():
+            continue
+        if code != "m":
+            only_m = False
+        if code == "z":
+            notes.append(value)
+        elif code == "b" or code == "c":
+            location.append(value)
+        elif code == "a":
+            if library is None:
+                library = value
+        elif code == "p":
+            if item is None:
+                item = value
+        elif code == "j":
+            call_j.append(value)
+        else:  # k h i m
+            call.append(value)
+    if only_m:
+        return None
+    note = clean("; ".join(notes)) if notes else None
     availability, due = availability_from_text(note)
-    location_parts = [strip_isbd(v) for v in _values(field, "bc")]
-    call_number = _joined(field, "khim") or _joined(field, "j")
+    location_parts = [strip_isbd(v) for v in location]
+    call_number = (display(" ".join(call)) if call else None) or (display(" ".join(call_j)) if call_j else None)
     return Holding(
         partner_id=partner_id,
-        library=strip_isbd(_first_value(field, "a")),
+        library=strip_isbd(library),
         location=", ".join(p for p in location_parts if p) or None,
         call_number=call_number,
         availability=availability,
         due_date=due,
-        item_id=clean(_first_value(field, "p")),
+        item_id=clean(item),
         note=note,
     )
+
+
+_852_CODES = frozenset("abchijkmpz")
 
 
 def _flag(field, code: str) -> bool:
@@ -479,9 +510,11 @@ def normalise_fields(
             if url not in urls:
                 urls.append(url)
 
-    holdings: list[Holding] = [
-        _holdings_852(f, partner_id) for f in by_tag.get("852", ()) if _values(f, "abchijkpz")
-    ]
+    holdings: list[Holding] = []
+    for field in by_tag.get("852", ()):
+        holding = _holdings_852(field, partner_id)
+        if holding is not None:
+            holdings.append(holding)
     for field in by_tag.get("952", ()):
         holding = _holding_952(field, partner_id)
         if holding is not None:
