@@ -69,25 +69,28 @@ def element_fields(elem) -> tuple[str | None, list[MarcField]]:
     elem = _find_record(elem)
     fields: list[MarcField] = []
     append = fields.append
-    tag_ok = _TAG_OK.fullmatch
+    good_tags = _GOOD_TAGS
+    indicator = _INDICATOR
     leader = None
     for child in elem:
         tag = child.tag
         if tag == _DATAFIELD or (tag != _CONTROLFIELD and _local(tag) == "datafield"):
             get = child.get
             field_tag = get("tag") or "   "
-            if not tag_ok(field_tag):
+            if field_tag not in good_tags and not _tag_ok(field_tag):
                 continue
             subfields = []
+            add = subfields.append
             for sub in child:
                 code = sub.get("code")
                 if code is not None:
-                    subfields.append((code[:1] or " ", sub.text or ""))
-            append(_new_tuple(MarcField, (field_tag, (get("ind1") or " ")[:1] or " ",
-                                          (get("ind2") or " ")[:1] or " ", subfields, None)))
+                    add((code if len(code) == 1 else code[:1] or " ", sub.text or ""))
+            ind1, ind2 = get("ind1"), get("ind2")
+            append(_new_tuple(MarcField, (field_tag, indicator.get(ind1) or (ind1 or " ")[:1] or " ",
+                                          indicator.get(ind2) or (ind2 or " ")[:1] or " ", subfields, None)))
         elif tag == _CONTROLFIELD or _local(tag) == "controlfield":
             field_tag = child.get("tag") or "   "
-            if tag_ok(field_tag):
+            if field_tag in good_tags or _tag_ok(field_tag):
                 append(_new_tuple(MarcField, (field_tag, "", "", (), child.text or "")))
         elif tag == _LEADER or _local(tag) == "leader":
             leader = child.text or ""
@@ -126,6 +129,12 @@ def element_to_marc(elem) -> pymarc.Record:
 
 
 _TAG_OK = re.compile(r"[0-9A-Za-z]{3}")
+_GOOD_TAGS = frozenset(f"{n:03d}" for n in range(1000))  # the usual tags, without a regex call
+_INDICATOR = {c: c for c in " 0123456789abcdefghijklmnopqrstuvwxyz|#"}  # a one-character indicator is kept as is
+
+
+def _tag_ok(tag: str) -> bool:
+    return _TAG_OK.fullmatch(tag) is not None
 
 
 # Leader repairs so that the output matches the schema's leader pattern.
