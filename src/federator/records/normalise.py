@@ -18,7 +18,7 @@ import pymarc
 from lxml import etree
 
 from federator.records.dc import dc_to_record
-from federator.records.marc import normalise_fields, normalise_marc
+from federator.records.marc import MarcField, normalise_fields, normalise_marc
 from federator.records.marcxml import element_fields, element_to_marc
 from federator.records.model import Record
 from federator.records.mods import mods_to_record
@@ -27,6 +27,7 @@ __all__ = ["RecordCache", "UnknownSchema", "iter_iso2709", "normalise_iso2709", 
            "record_cache", "schema_name"]
 
 log = logging.getLogger(__name__)
+_new_tuple = tuple.__new__
 
 
 class UnknownSchema(ValueError):
@@ -185,6 +186,47 @@ def _read_iso2709(chunk: bytes) -> pymarc.Record | None:
         return pymarc.Record(patched, to_unicode=True, file_encoding="latin-1")
 
 
+def _utf8_fields(chunk: bytes) -> tuple[str, list[MarcField]] | None:
+    """(leader, fields) of a well-formed UTF-8 ISO 2709 record (leader/09 'a'), read exactly as
+    pymarc reads it, without building pymarc objects (~6x cheaper); None for anything else
+    (MARC-8, a broken leader or directory, indicators not two ASCII bytes, a control field
+    that is not UTF-8, a subfield code that is not ASCII): pymarc reads those, with its repairs."""
+    if chunk[9:10] != b"a":
+        return None
+    try:
+        leader = chunk[:24].decode("ascii")
+        base = int(chunk[12:17])
+        if base <= 0 or base >= len(chunk):
+            return None
+        directory = chunk[24:base - 1].decode("ascii")
+        if len(directory) % 12:
+            return None
+        fields: list[MarcField] = []
+        append = fields.append
+        for start in range(0, len(directory), 12):
+            tag = directory[start:start + 3]
+            length = int(directory[start + 3:start + 7])
+            offset = base + int(directory[start + 7:start + 12])
+            data = chunk[offset:offset + length - 1]
+            if tag < "010" and tag.isdigit():
+                append(_new_tuple(MarcField, (tag, "", "", (), data.decode("utf-8"))))
+                continue
+            parts = data.split(b"\x1f")
+            indicators = parts[0]
+            if len(indicators) != 2 or not indicators.isascii():
+                return None
+            subfields = []
+            for part in parts[1:]:
+                if part:
+                    if part[0] > 0x7F:
+                        return None
+                    subfields.append((chr(part[0]), part[1:].decode("utf-8", _UTF8_FALLBACK)))
+            append(_new_tuple(MarcField, (tag, chr(indicators[0]), chr(indicators[1]), subfields, None)))
+    except ValueError:  # UnicodeDecodeError included
+        return None
+    return leader, fields
+
+
 def normalise_iso2709(data: bytes, partner_id: str) -> Record | None:
     """Normalise the first ISO 2709 record in data; None when it is not a readable record.
 
@@ -201,6 +243,12 @@ def normalise_iso2709(data: bytes, partner_id: str) -> Record | None:
     if length < 25 or len(chunk) != length or chunk[-1:] != _RECORD_TERMINATOR:
         log.debug("ISO 2709 record length or terminator wrong: %r", data[:24])
         return None
+    fast = _utf8_fields(chunk)
+    if fast is not None:
+        leader, fields = fast
+        if not fields:
+            return None
+        return normalise_fields(leader, fields, partner_id, source_format="marc21", raw=chunk)
     try:
         rec = _read_iso2709(chunk)
     except Exception as error:  # noqa: BLE001 - remote bytes: any pymarc failure means unreadable
