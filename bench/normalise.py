@@ -9,8 +9,9 @@ records and diagnostics picked out); normalise = records.normalise.normalise_xml
 median and minimum over the passes (the machine is shared: the minimum is the least disturbed).
 
 Cold: the record cache is off (every record normalised as never seen) and the per-value caches
-(ISBN/ISSN normalisation, display forms) are emptied before each pass. Warm: the record cache on,
-every record seen before (a popular record, the next page, a refined query).
+(ISBN/ISSN normalisation, availability phrases, holding location names) are emptied before each
+pass. Warm: the record cache on, every record seen before (a popular record, the next page, a
+refined query).
 
     .venv/bin/python bench/normalise.py                      # 10 partners x 2 variants x 50 records
     .venv/bin/python bench/normalise.py --passes 9 --variants 4
@@ -32,8 +33,9 @@ def clear_value_caches() -> None:
     """Empty every per-value cache the normalisers keep, so a pass is cold."""
     import federator.records._text as text
     import federator.records.identifiers as identifiers
+    import federator.records.marc as marc
 
-    for module in (text, identifiers):
+    for module in (text, identifiers, marc):
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()

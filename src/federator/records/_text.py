@@ -13,9 +13,10 @@ from federator.records.model import Availability, MaterialType
 
 MAX_YEAR = datetime.date.today().year + 5  # beyond this a "year" is a misread number
 MAX_NOTES = 5  # a handful of general notes is enough to tell records apart; the rest stays in raw
-# Display forms and availability phrases are pure functions of short strings that recur from
-# record to record (holding libraries and locations, places, publishers, subject headings,
-# "Available"): memoised, bounded. clean() is not: most of its inputs (ids, notes) are unique.
+# Availability phrases are a small vocabulary that recurs in every holding ("Available", "On
+# loan, due ..."): memoised, bounded. Display forms of record content (titles, names,
+# publishers) are not: they repeat only when the same record does, which is the record cache's
+# job, and a cache miss costs more than the call.
 VALUE_CACHE_SIZE = 16384
 
 _TRAILING = " \t\n/:;,="
@@ -43,7 +44,6 @@ def clean(value: str | None) -> str | None:
     return value or None
 
 
-@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def strip_isbd(value: str | None) -> str | None:
     """Display form: clean(), then drop trailing ISBD punctuation (" /:;,=" and a final
     period that does not end an initial such as "J." or an ellipsis)."""
@@ -60,7 +60,6 @@ def strip_isbd(value: str | None) -> str | None:
     return value.lstrip() or None
 
 
-@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def display(value: str | None) -> str | None:
     """strip_isbd, then unbracket, then strip again what the brackets hid ("[Reston, Va.] :")."""
     stripped = strip_isbd(value)
@@ -91,7 +90,6 @@ _UNKNOWN_IMPRINT_RE = re.compile(
 )
 
 
-@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def imprint_name(value: str | None) -> str | None:
     """Place or publisher for display; None for "[s.l.]", "[s.n.]", "[publisher not identified]"."""
     value = display(value)

@@ -28,6 +28,7 @@ Holdings conventions:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 import pymarc
@@ -35,6 +36,7 @@ import pymarc
 from federator.records._text import (
     MAX_NOTES,
     MAX_YEAR,
+    VALUE_CACHE_SIZE,
     availability_from_text,
     clean,
     display,
@@ -319,11 +321,11 @@ def _holdings_852(field, partner_id: str) -> Holding | None:
         return None
     note = clean("; ".join(notes)) if notes else None
     availability, due = availability_from_text(note)
-    location_parts = [strip_isbd(v) for v in location]
+    location_parts = [_holding_name(v) for v in location]
     call_number = (display(" ".join(call)) if call else None) or (display(" ".join(call_j)) if call_j else None)
     return Holding(
         partner_id=partner_id,
-        library=strip_isbd(library),
+        library=_holding_name(library),
         location=", ".join(p for p in location_parts if p) or None,
         call_number=call_number,
         availability=availability,
@@ -334,6 +336,9 @@ def _holdings_852(field, partner_id: str) -> Holding | None:
 
 
 _852_CODES = frozenset("abchijkmpz")
+# A partner's libraries, branches and shelving locations are a small vocabulary repeated in
+# every holding it sends: their display forms are memoised (bounded).
+_holding_name = lru_cache(maxsize=VALUE_CACHE_SIZE)(strip_isbd)
 
 
 def _flag(field, code: str) -> bool:
