@@ -47,9 +47,14 @@ def clean(value: str | None) -> str | None:
 def strip_isbd(value: str | None) -> str | None:
     """Display form: clean(), then drop trailing ISBD punctuation (" /:;,=" and a final
     period that does not end an initial such as "J." or an ellipsis)."""
-    value = clean(value)
-    if value is None:
+    if not value:
         return None
+    if value.isascii() and value.isprintable() and "  " not in value:
+        value = value.strip()  # clean()'s common case, without the call
+    else:
+        value = clean(value)
+        if value is None:
+            return None
     value = value.rstrip(_TRAILING)
     while value[-1:] == "." and not value.endswith("..."):
         base = value.rstrip(".")  # one period, or the doubled ".." of some records
@@ -57,7 +62,7 @@ def strip_isbd(value: str | None) -> str | None:
             value = base + "."  # an initial: "Smith, J."
             break
         value = base.rstrip(_TRAILING)
-    return value.lstrip() or None
+    return value or None  # clean() left no leading space, and only the end was cut
 
 
 def display(value: str | None) -> str | None:
