@@ -1,4 +1,9 @@
-"""MARC 21 bibliographic record (pymarc) -> Record.
+"""MARC 21 bibliographic record -> Record: the one mapping, over a list of MarcFields.
+
+ISO 2709 and MARCXML readers (records/normalise.py, records/marcxml.py) turn what they read into
+a leader and MarcFields (tag, indicators, subfields or control data) and call normalise_fields;
+normalise_marc does the same for a pymarc.Record. Nothing here depends on where the fields came
+from, so every format gives the same Record for the same MARC.
 
 Written for the records partners really send: missing 245, short or broken 008, blank leader
 bytes, 9999 dates, [s.n.]/[S.l.], 880 alternate script fields. It never raises on content.
@@ -56,7 +61,7 @@ from federator.records.identifiers import (
 )
 from federator.records.model import Availability, Holding, MaterialType, Record
 
-__all__ = ["MarcField", "marc_fields", "normalise_fields", "normalise_marc"]
+__all__ = ["NORMALISED_TAGS", "MarcField", "marc_fields", "normalise_fields", "normalise_marc"]
 
 
 class MarcField(NamedTuple):
@@ -72,6 +77,14 @@ class MarcField(NamedTuple):
     data: str | None
 
 
+# Every tag normalise_fields reads. A reader may leave the other fields out (their subfields are
+# most of a record's bytes: 040, 050, 082, 504/505 contents, 520 summaries, local 9xx) when it
+# passes `raw`: only a record without raw, 001 or Koha number needs all fields (its hash id).
+NORMALISED_TAGS = frozenset({
+    "001", "008", "010", "020", "022", "035", "041", "100", "110", "111", "130", "240", "245", "246",
+    "250", "260", "264", "300", "440", "490", "500", "600", "610", "611", "630", "650", "651", "700",
+    "710", "711", "720", "740", "800", "810", "811", "830", "852", "856", "880", "942", "952", "999",
+})
 _new_tuple = tuple.__new__
 _PYMARC_DEFAULT_LEADER = str(pymarc.Record().leader)  # a record read without a leader has this one
 

@@ -58,13 +58,14 @@ def _find_record(elem):
     return elem
 
 
-def element_fields(elem) -> tuple[str | None, list[MarcField]]:
+def element_fields(elem, tags: frozenset[str] | None = None) -> tuple[str | None, list[MarcField]]:
     """(leader or None, fields) of a MARCXML <record> element (any namespace, or none): the
     field list federator.records.marc.normalise_fields reads, straight from the elements.
 
     Fields whose tag is not three letters or digits are dropped; a subfield without a code is
-    skipped, an empty code reads as " ", a missing indicator as " ". A record left without any
-    field is refused (ValueError): it is not MARC.
+    skipped, an empty code reads as " ", a missing indicator as " ". A record without any field
+    with a valid tag is refused (ValueError): it is not MARC. With `tags`, only fields with those
+    tags are returned (the others are not read any further).
     """
     elem = _find_record(elem)
     fields: list[MarcField] = []
@@ -72,12 +73,16 @@ def element_fields(elem) -> tuple[str | None, list[MarcField]]:
     good_tags = _GOOD_TAGS
     indicator = _INDICATOR
     leader = None
+    valid = 0  # fields with a valid tag, returned or not
     for child in elem:
         tag = child.tag
         if tag == _DATAFIELD or (tag != _CONTROLFIELD and _local(tag) == "datafield"):
             get = child.get
             field_tag = get("tag") or "   "
             if field_tag not in good_tags and not _tag_ok(field_tag):
+                continue
+            valid += 1
+            if tags is not None and field_tag not in tags:
                 continue
             subfields = []
             add = subfields.append
@@ -91,10 +96,12 @@ def element_fields(elem) -> tuple[str | None, list[MarcField]]:
         elif tag == _CONTROLFIELD or _local(tag) == "controlfield":
             field_tag = child.get("tag") or "   "
             if field_tag in good_tags or _tag_ok(field_tag):
-                append(_new_tuple(MarcField, (field_tag, "", "", (), child.text or "")))
+                valid += 1
+                if tags is None or field_tag in tags:
+                    append(_new_tuple(MarcField, (field_tag, "", "", (), child.text or "")))
         elif tag == _LEADER or _local(tag) == "leader":
             leader = child.text or ""
-    if not fields:
+    if not valid:
         raise ValueError("not a MARC record: no field with a valid tag")
     if leader is not None and len(leader) != 24:
         leader = (leader + _BLANK_LEADER)[:24]
