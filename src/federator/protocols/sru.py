@@ -218,11 +218,10 @@ def build_request(base_url: str, query: str, *, version: str = "1.2", method: st
     return http.build_request(method, url, **kwargs)
 
 
-# An opening recordData tag (any prefix): counted while the body streams in. Searched for by its
-# name (a literal: the regex engine skips ahead with a fast scan), then checked backwards for the
-# "<" or "<prefix:" before it; a pattern starting with "<" tries a match at every tag of the body
-# and cost 4x more.
-_RECORD_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?recordData[\s/>]")
+# An opening recordData tag (any prefix: <(?:[A-Za-z_][\w.-]{0,40}:)?recordData[\s/>]) is counted
+# while the body streams in. Searched for by its name (a literal: the regex engine skips ahead
+# with a fast scan), then checked backwards for the "<" or "<prefix:" before it; the whole pattern,
+# starting with "<", tries a match at every tag of the body and cost 4x more.
 _RECORD_NAME = re.compile(rb"recordData[\s/>]")
 _OPEN_PREFIX = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?")
 _PREFIX_MAX = 43  # "<" + 41-character prefix + ":"
