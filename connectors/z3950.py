@@ -43,6 +43,8 @@ partner's timeout PartnerTimeout. Sample `config/` entry::
 
 from __future__ import annotations
 
+import dataclasses
+
 import asyncio
 import logging
 import re
@@ -285,10 +287,12 @@ def _opac_record(root: etree._Element, partner_id: str) -> Record | None:
         return None
     record = normalise_xml(marc, "marcxml", partner_id)
     holdings = opac_holdings(root, partner_id)
+    # A copy: normalise_xml's record may be the record cache's, shared with every search that
+    # got the same MARC; this answer's holdings (availability, due dates) and raw are its own.
+    changes: dict = {"raw": etree.tostring(root, encoding="utf-8")}
     if holdings:  # the server's holdings statement wins over item fields inside the MARC record
-        record.holdings = holdings
-    record.raw = etree.tostring(root, encoding="utf-8")
-    return record
+        changes["holdings"] = holdings
+    return dataclasses.replace(record, **changes)
 
 
 def _text(elem: etree._Element | None, name: str) -> str | None:

@@ -509,3 +509,18 @@ async def test_cancellations_leak_no_pooled_connection(fault, timeout):
                     await task
             await asyncio.sleep(0.1 + (timeout or 0))
             assert client._transport._pool.connections == []  # noqa: SLF001 - the pool is what leaked
+
+
+def test_record_count_while_streaming_finds_exactly_the_opening_record_data_tags():
+    import re
+
+    from federator.protocols.sru import _record_opens
+
+    reference = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?recordData[\s/>]")
+    body = (b'<zs:records><zs:record><zs:recordData>x</zs:recordData></zs:record><recordData/>'
+            b'<sru:recordData\n a="1"><r>recordData and <b>recordData</b></r></sru:recordData>'
+            b"<a:b:recordData><1x:recordData><" + b"p" * 41 + b":recordData>"
+            b"<" + b"p" * 42 + b":recordData><recordDataX></recordData>")
+    assert _record_opens(body, 0) == len(reference.findall(body)) == 4
+    for after in range(len(body)):  # a tag split between two chunks is counted once, in the later one
+        assert _record_opens(body, after) == sum(1 for m in reference.finditer(body) if m.end() > after)

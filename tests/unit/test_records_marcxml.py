@@ -198,3 +198,14 @@ def test_every_binary_fixture_writes_schema_valid_marcxml(path):
         "poganucpeoplethe00stowuoft_meta.mrc",
         "new_poganucpeoplethe00stowuoft_meta.mrc",
     }
+
+
+def test_a_record_with_only_fields_the_normaliser_does_not_read_is_still_a_record():
+    elem = etree.fromstring(f'<record xmlns="{MARC21_NS}"><datafield tag="040" ind1=" " ind2=" ">'
+                            '<subfield code="a">DLC</subfield></datafield></record>')
+    record = normalise_xml(elem, "marcxml", "p")
+    assert record.title is None and record.local_id.startswith("sha1-")
+    assert fields(element_to_marc(elem)) == [("040", (" ", " "), (("a", "DLC"),))]
+    with pytest.raises(ValueError):  # no field with a valid tag at all: not MARC
+        normalise_xml(etree.fromstring(f'<record xmlns="{MARC21_NS}"><datafield tag="4 0"/></record>'),
+                      "marcxml", "p")

@@ -219,8 +219,26 @@ def build_request(base_url: str, query: str, *, version: str = "1.2", method: st
     return http.build_request(method, url, **kwargs)
 
 
-# An opening recordData tag (any prefix): counted while the body streams in.
-_RECORD_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?recordData[\s/>]")
+# An opening recordData tag (any prefix: <(?:[A-Za-z_][\w.-]{0,40}:)?recordData[\s/>]) is counted
+# while the body streams in. Searched for by its name (a literal: the regex engine skips ahead
+# with a fast scan), then checked backwards for the "<" or "<prefix:" before it; the whole pattern,
+# starting with "<", tries a match at every tag of the body and cost 4x more.
+_RECORD_NAME = re.compile(rb"recordData[\s/>]")
+_OPEN_PREFIX = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?")
+_PREFIX_MAX = 43  # "<" + 41-character prefix + ":"
+
+
+def _record_opens(window: bytes, after: int) -> int:
+    """How many opening recordData tags in window end after offset `after`."""
+    count = 0
+    for match in _RECORD_NAME.finditer(window):
+        start = match.start()
+        if match.end() <= after:
+            continue
+        lt = window.rfind(b"<", max(0, start - _PREFIX_MAX), start)
+        if lt >= 0 and _OPEN_PREFIX.fullmatch(window, lt, start):
+            count += 1
+    return count
 _TAIL = 64  # longer than any match, so a tag split between two chunks is still seen
 ERROR_BODY_BYTES = 256 * 1024  # enough of an HTTP error answer to find SRU diagnostics in it
 
@@ -282,7 +300,7 @@ async def _read_bounded(response: httpx.Response, max_bytes: int, max_records: i
         chunks.append(chunk)
         if max_records is not None and chunk:
             window = tail + chunk
-            records += sum(1 for m in _RECORD_OPEN.finditer(window) if m.end() > len(tail))
+            records += _record_opens(window, len(tail))
             if records > max_records:
                 raise PartnerError(f"SRU response holds more than {max_records} records", kind="too_large")
             tail = window[-_TAIL:]
@@ -431,11 +449,20 @@ async def search_retrieve(http: httpx.AsyncClient, base_url: str, query: str, *,
 # --- responses ----------------------------------------------------------------------------------
 
 
+_LOCAL_NAMES: dict = {}  # element tag -> local name, for the tags seen (bounded: tags are remote data)
+
+
 def _local(el) -> str:
     tag = el.tag
-    if not isinstance(tag, str):  # comment, processing instruction
-        return ""
-    return tag.rpartition("}")[2] if tag.startswith("{") else tag.rpartition(":")[2]
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        if not isinstance(tag, str):  # comment, processing instruction
+            name = ""
+        else:
+            name = tag.rpartition("}")[2] if tag.startswith("{") else tag.rpartition(":")[2]
+        if len(_LOCAL_NAMES) < 4096:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def _child(el, name: str):
@@ -450,15 +477,22 @@ def _children(el, name: str) -> list:
 
 
 def _text(el, name: str) -> str | None:
-    c = _child(el, name)
+    return _own_text(_child(el, name))
+
+
+def _own_text(c) -> str | None:
+    """The element's text content, stripped; None when there is none (or no element)."""
     if c is None:
         return None
-    text = "".join(c.itertext()).strip()
-    return text or None
+    text = (c.text or "") if len(c) == 0 else "".join(c.itertext())
+    return text.strip() or None
 
 
 def _int(el, name: str) -> int | None:
-    text = _text(el, name)
+    return _number(_text(el, name), name)
+
+
+def _number(text: str | None, name: str) -> int | None:
     if text is None:
         return None
     try:
@@ -527,9 +561,19 @@ def _string_payload(text: str):
 
 
 def _record(el, response: SearchRetrieveResponse) -> None:
-    position = _int(el, "recordPosition")
-    schema = _text(el, "recordSchema")
-    data = _child(el, "recordData")
+    position_el = schema_el = data = None  # the first of each, in one pass over the children
+    for c in el:
+        name = _local(c)
+        if name == "recordData":
+            if data is None:
+                data = c
+        elif name == "recordPosition":
+            if position_el is None:
+                position_el = c
+        elif name == "recordSchema" and schema_el is None:
+            schema_el = c
+    position = _number(_own_text(position_el), "recordPosition")
+    schema = _own_text(schema_el)
     if data is None:
         response.record_errors.append(RecordError(position, "record without recordData"))
         return
@@ -550,7 +594,16 @@ def _record(el, response: SearchRetrieveResponse) -> None:
                                              or "diagnostic" in (schema or "")):
         response.record_errors.append(RecordError(position, str(_diagnostic(payload))))
         return
-    response.records.append(SRURecord(schema_name(schema, payload), payload, position))
+    key = (schema, payload.tag)
+    name = _SCHEMA_NAMES.get(key)
+    if name is None:
+        name = schema_name(schema, payload)
+        if len(_SCHEMA_NAMES) < 1024:
+            _SCHEMA_NAMES[key] = name
+    response.records.append(SRURecord(name, payload, position))
+
+
+_SCHEMA_NAMES: dict = {}  # (recordSchema, payload tag) -> schema_name(): the same for every record
 
 
 _ENCODING_ERRORS = frozenset({etree.ErrorTypes.ERR_INVALID_ENCODING, etree.ErrorTypes.ERR_UNSUPPORTED_ENCODING})

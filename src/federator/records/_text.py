@@ -6,12 +6,18 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+from functools import lru_cache
 from unicodedata import normalize as _nfc
 
 from federator.records.model import Availability, MaterialType
 
 MAX_YEAR = datetime.date.today().year + 5  # beyond this a "year" is a misread number
 MAX_NOTES = 5  # a handful of general notes is enough to tell records apart; the rest stays in raw
+# Availability phrases are a small vocabulary that recurs in every holding ("Available", "On
+# loan, due ..."): memoised, bounded. Display forms of record content (titles, names,
+# publishers) are not: they repeat only when the same record does, which is the record cache's
+# job, and a cache miss costs more than the call.
+VALUE_CACHE_SIZE = 16384
 
 _TRAILING = " \t\n/:;,="
 _YEAR_RE = re.compile(r"(?<![0-9])([0-9]{4})(?![0-9])")
@@ -41,9 +47,14 @@ def clean(value: str | None) -> str | None:
 def strip_isbd(value: str | None) -> str | None:
     """Display form: clean(), then drop trailing ISBD punctuation (" /:;,=" and a final
     period that does not end an initial such as "J." or an ellipsis)."""
-    value = clean(value)
-    if value is None:
+    if not value:
         return None
+    if value.isascii() and value.isprintable() and "  " not in value:
+        value = value.strip()  # clean()'s common case, without the call
+    else:
+        value = clean(value)
+        if value is None:
+            return None
     value = value.rstrip(_TRAILING)
     while value[-1:] == "." and not value.endswith("..."):
         base = value.rstrip(".")  # one period, or the doubled ".." of some records
@@ -51,12 +62,14 @@ def strip_isbd(value: str | None) -> str | None:
             value = base + "."  # an initial: "Smith, J."
             break
         value = base.rstrip(_TRAILING)
-    return value.lstrip() or None
+    return value or None  # clean() left no leading space, and only the end was cut
 
 
 def display(value: str | None) -> str | None:
     """strip_isbd, then unbracket, then strip again what the brackets hid ("[Reston, Va.] :")."""
     stripped = strip_isbd(value)
+    if not stripped or (stripped[0] != "[" and stripped[-1] != "]"):
+        return stripped  # nothing to unbracket
     unbracketed = unbracket(stripped)
     return strip_isbd(unbracketed) if unbracketed is not stripped else stripped
 
@@ -143,6 +156,7 @@ _AVAILABILITY_RULES: tuple[tuple[re.Pattern[str], Availability], ...] = (
 )
 
 
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def availability_from_text(text: str | None) -> tuple[Availability, str | None]:
     """(availability, ISO due date) read from a public note such as "On loan, due 2015-08-07"."""
     if not text:

@@ -1,4 +1,9 @@
-"""MARC 21 bibliographic record (pymarc) -> Record.
+"""MARC 21 bibliographic record -> Record: the one mapping, over a list of MarcFields.
+
+ISO 2709 and MARCXML readers (records/normalise.py, records/marcxml.py) turn what they read into
+a leader and MarcFields (tag, indicators, subfields or control data) and call normalise_fields;
+normalise_marc does the same for a pymarc.Record. Nothing here depends on where the fields came
+from, so every format gives the same Record for the same MARC.
 
 Written for the records partners really send: missing 245, short or broken 008, blank leader
 bytes, 9999 dates, [s.n.]/[S.l.], 880 alternate script fields. It never raises on content.
@@ -28,12 +33,15 @@ Holdings conventions:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 import pymarc
 
 from federator.records._text import (
     MAX_NOTES,
     MAX_YEAR,
+    VALUE_CACHE_SIZE,
     availability_from_text,
     clean,
     display,
@@ -53,7 +61,43 @@ from federator.records.identifiers import (
 )
 from federator.records.model import Availability, Holding, MaterialType, Record
 
-__all__ = ["normalise_marc"]
+__all__ = ["NORMALISED_TAGS", "MarcField", "marc_fields", "normalise_fields", "normalise_marc"]
+
+
+class MarcField(NamedTuple):
+    """One MARC field as the normaliser reads it, whatever it was read from (ISO 2709 through
+    pymarc, MARCXML elements): a data field has `subfields` [(code, value), ...] and `data`
+    None; a control field has `data` (a str) and no subfields or indicators. The attribute
+    names are pymarc.Field's, so either can be read by the same code."""
+
+    tag: str
+    indicator1: str
+    indicator2: str
+    subfields: list | tuple  # [(code, value), ...]
+    data: str | None
+
+
+# Every tag normalise_fields reads. A reader may leave the other fields out (their subfields are
+# most of a record's bytes: 040, 050, 082, 504/505 contents, 520 summaries, local 9xx) when it
+# passes `raw`: only a record without raw, 001 or Koha number needs all fields (its hash id).
+NORMALISED_TAGS = frozenset({
+    "001", "008", "010", "020", "022", "035", "041", "100", "110", "111", "130", "240", "245", "246",
+    "250", "260", "264", "300", "440", "490", "500", "600", "610", "611", "630", "650", "651", "700",
+    "710", "711", "720", "740", "800", "810", "811", "830", "852", "856", "880", "942", "952", "999",
+})
+_new_tuple = tuple.__new__
+_PYMARC_DEFAULT_LEADER = str(pymarc.Record().leader)  # a record read without a leader has this one
+
+
+def marc_fields(rec: pymarc.Record) -> list[MarcField]:
+    """The fields of a pymarc record as MarcFields."""
+    out = []
+    for f in rec.fields:
+        if f.control_field:
+            out.append(_new_tuple(MarcField, (f.tag, "", "", (), f.data)))
+        else:
+            out.append(_new_tuple(MarcField, (f.tag, f.indicator1, f.indicator2, f.subfields, None)))
+    return out
 
 _BY_LEADER_06 = {
     "c": MaterialType.SCORE,
@@ -258,22 +302,56 @@ def _series(by_tag: dict[str, list]) -> list[str]:
     return series
 
 
-def _holdings_852(field, partner_id: str) -> Holding:
-    note_values = _values(field, "z")
-    note = clean("; ".join(note_values)) if note_values else None
+def _holdings_852(field, partner_id: str) -> Holding | None:
+    """The holding an 852 describes; None when it has none of $a $b $c $h $i $j $k $p $z (one
+    pass over the subfields: a record may carry many)."""
+    library = item = None
+    only_m = True  # $m (call number suffix) alone makes no holding
+    notes: list[str] = []
+    location: list[str] = []
+    call: list[str] = []
+    call_j: list[str] = []
+    for code, value in field.subfields:
+        if not value or code not in _852_CODES or not value.strip():
+            continue
+        if code != "m":
+            only_m = False
+        if code == "z":
+            notes.append(value)
+        elif code == "b" or code == "c":
+            location.append(value)
+        elif code == "a":
+            if library is None:
+                library = value
+        elif code == "p":
+            if item is None:
+                item = value
+        elif code == "j":
+            call_j.append(value)
+        else:  # k h i m
+            call.append(value)
+    if only_m:
+        return None
+    note = clean("; ".join(notes)) if notes else None
     availability, due = availability_from_text(note)
-    location_parts = [strip_isbd(v) for v in _values(field, "bc")]
-    call_number = _joined(field, "khim") or _joined(field, "j")
+    location_parts = [_holding_name(v) for v in location]
+    call_number = (display(" ".join(call)) if call else None) or (display(" ".join(call_j)) if call_j else None)
     return Holding(
         partner_id=partner_id,
-        library=strip_isbd(_first_value(field, "a")),
+        library=_holding_name(library),
         location=", ".join(p for p in location_parts if p) or None,
         call_number=call_number,
         availability=availability,
         due_date=due,
-        item_id=clean(_first_value(field, "p")),
+        item_id=clean(item),
         note=note,
     )
+
+
+_852_CODES = frozenset("abchijkmpz")
+# A partner's libraries, branches and shelving locations are a small vocabulary repeated in
+# every holding it sends: their display forms are memoised (bounded).
+_holding_name = lru_cache(maxsize=VALUE_CACHE_SIZE)(strip_isbd)
 
 
 def _flag(field, code: str) -> bool:
@@ -319,12 +397,12 @@ def _koha_biblionumber(by_tag: dict[str, list]) -> str | None:
     return None
 
 
-def _fallback_id(rec: pymarc.Record, raw: bytes | None) -> str:
+def _fallback_id(leader: str, fields: list[MarcField], raw: bytes | None) -> str:
     if raw:
         return stable_id(raw)
-    parts = [str(rec.leader)]
-    for field in rec.fields:
-        if field.is_control_field():
+    parts = [leader]
+    for field in fields:
+        if field.data is not None:
             parts.append(f"{field.tag}{field.data}")
         else:
             parts.append(field.tag + "".join(f"${c}{v}" for c, v in field.subfields))
@@ -338,9 +416,26 @@ def normalise_marc(
     source_format: str = "marc21",
     raw: bytes | None = None,
 ) -> Record:
-    """Map one MARC 21 bibliographic record onto the Record model (see the module docstring)."""
+    """Map one pymarc record onto the Record model (see normalise_fields)."""
+    return normalise_fields(str(rec.leader or ""), marc_fields(rec), partner_id, source_format=source_format,
+                            raw=raw)
+
+
+def normalise_fields(
+    leader: str | None,
+    fields: list[MarcField],
+    partner_id: str,
+    *,
+    source_format: str = "marc21",
+    raw: bytes | None = None,
+) -> Record:
+    """Map one MARC 21 bibliographic record, as its leader (None: the record had none) and
+    fields, onto the Record model (see the module docstring). The one MARC -> Record mapping:
+    ISO 2709 (through pymarc) and MARCXML (straight from the elements) both come here."""
+    if leader is None:
+        leader = _PYMARC_DEFAULT_LEADER
     by_tag: dict[str, list] = {}
-    for field in rec.fields:
+    for field in fields:
         by_tag.setdefault(field.tag, []).append(field)
 
     def control(tag: str) -> str:
@@ -348,9 +443,8 @@ def normalise_marc(
         data = fields[0].data if fields else None
         return data if isinstance(data, str) else ""
 
-    leader = str(rec.leader or "")
     f008 = control("008")
-    local_id = clean(control("001")) or _koha_biblionumber(by_tag) or _fallback_id(rec, raw)
+    local_id = clean(control("001")) or _koha_biblionumber(by_tag) or _fallback_id(leader, fields, raw)
 
     title, part, responsibility = _title(by_tag)
     authors, author_dates = _authors(by_tag)
@@ -434,9 +528,11 @@ def normalise_marc(
             if url not in urls:
                 urls.append(url)
 
-    holdings: list[Holding] = [
-        _holdings_852(f, partner_id) for f in by_tag.get("852", ()) if _values(f, "abchijkpz")
-    ]
+    holdings: list[Holding] = []
+    for field in by_tag.get("852", ()):
+        holding = _holdings_852(field, partner_id)
+        if holding is not None:
+            holdings.append(holding)
     for field in by_tag.get("952", ()):
         holding = _holding_952(field, partner_id)
         if holding is not None:

@@ -15,8 +15,9 @@ from lxml import etree
 from pymarc import Field, Indicators, Leader, Subfield
 
 from federator.records._text import xml_safe
+from federator.records.marc import MarcField
 
-__all__ = ["MARC21_NS", "element_to_marc", "marc_to_element"]
+__all__ = ["MARC21_NS", "element_fields", "element_to_marc", "marc_to_element"]
 
 MARC21_NS = "http://www.loc.gov/MARC21/slim"
 _NSMAP = {None: MARC21_NS}
@@ -57,56 +58,90 @@ def _find_record(elem):
     return elem
 
 
-def element_to_marc(elem) -> pymarc.Record:
-    """Build a pymarc.Record from a MARCXML <record> element (any namespace, or none).
+def element_fields(elem, tags: frozenset[str] | None = None) -> tuple[str | None, list[MarcField]]:
+    """(leader or None, fields) of a MARCXML <record> element (any namespace, or none): the
+    field list federator.records.marc.normalise_fields reads, straight from the elements.
 
-    Fields are built without pymarc's per-field validation, which costs more than the parse;
-    fields whose tag is not three letters or digits are dropped, and a record left without any
-    field is refused (ValueError): it is not MARC.
+    Fields whose tag is not three letters or digits are dropped; a subfield without a code is
+    skipped, an empty code reads as " ", a missing indicator as " ". A record without any field
+    with a valid tag is refused (ValueError): it is not MARC. With `tags`, only fields with those
+    tags are returned (the others are not read any further).
     """
     elem = _find_record(elem)
-    rec = pymarc.Record()
-    fields = rec.fields
+    fields: list[MarcField] = []
+    append = fields.append
+    good_tags = _GOOD_TAGS
+    indicator = _INDICATOR
     leader = None
+    valid = 0  # fields with a valid tag, returned or not
     for child in elem:
         tag = child.tag
         if tag == _DATAFIELD or (tag != _CONTROLFIELD and _local(tag) == "datafield"):
+            get = child.get
+            field_tag = get("tag") or "   "
+            if field_tag not in good_tags and not _tag_ok(field_tag):
+                continue
+            valid += 1
+            if tags is not None and field_tag not in tags:
+                continue
             subfields = []
+            add = subfields.append
             for sub in child:
                 code = sub.get("code")
-                if code is None:
-                    continue
-                subfields.append(_new_tuple(Subfield, (code[:1] or " ", sub.text or "")))
-            field = _new_field(Field)
-            field.tag = child.get("tag") or "   "
-            if not _TAG_OK.fullmatch(field.tag):
-                continue
-            field._indicators = _indicators(child.get("ind1"), child.get("ind2"))
-            field.subfields = subfields
-            field.data = None
-            field.control_field = False
-            fields.append(field)
+                if code is not None:
+                    add((code if len(code) == 1 else code[:1] or " ", sub.text or ""))
+            ind1, ind2 = get("ind1"), get("ind2")
+            append(_new_tuple(MarcField, (field_tag, indicator.get(ind1) or (ind1 or " ")[:1] or " ",
+                                          indicator.get(ind2) or (ind2 or " ")[:1] or " ", subfields, None)))
         elif tag == _CONTROLFIELD or _local(tag) == "controlfield":
-            field = _new_field(Field)
-            field.tag = child.get("tag") or "   "
-            if not _TAG_OK.fullmatch(field.tag):
-                continue
-            field._indicators = None
-            field.subfields = []
-            field.data = child.text or ""
-            field.control_field = True
-            fields.append(field)
+            field_tag = child.get("tag") or "   "
+            if field_tag in good_tags or _tag_ok(field_tag):
+                valid += 1
+                if tags is None or field_tag in tags:
+                    append(_new_tuple(MarcField, (field_tag, "", "", (), child.text or "")))
         elif tag == _LEADER or _local(tag) == "leader":
             leader = child.text or ""
-    if not fields:
+    if not valid:
         raise ValueError("not a MARC record: no field with a valid tag")
+    if leader is not None and len(leader) != 24:
+        leader = (leader + _BLANK_LEADER)[:24]
+    return leader, fields
+
+
+def element_to_marc(elem) -> pymarc.Record:
+    """A pymarc.Record from a MARCXML <record> element, read as element_fields reads it.
+
+    Fields are built without pymarc's per-field validation, which costs more than the parse.
+    """
+    leader, marc_fields = element_fields(elem)
+    rec = pymarc.Record()
+    fields = rec.fields
+    for f in marc_fields:
+        field = _new_field(Field)
+        field.tag = f.tag
+        if f.data is None:
+            field._indicators = _indicators(f.indicator1, f.indicator2)
+            field.subfields = [_new_tuple(Subfield, sub) for sub in f.subfields]
+            field.data = None
+            field.control_field = False
+        else:
+            field._indicators = None
+            field.subfields = []
+            field.data = f.data
+            field.control_field = True
+        fields.append(field)
     if leader is not None:
-        leader = (leader + _BLANK_LEADER)[:24] if len(leader) != 24 else leader
         rec.leader = Leader(leader)
     return rec
 
 
 _TAG_OK = re.compile(r"[0-9A-Za-z]{3}")
+_GOOD_TAGS = frozenset(f"{n:03d}" for n in range(1000))  # the usual tags, without a regex call
+_INDICATOR = {c: c for c in " 0123456789abcdefghijklmnopqrstuvwxyz|#"}  # a one-character indicator is kept as is
+
+
+def _tag_ok(tag: str) -> bool:
+    return _TAG_OK.fullmatch(tag) is not None
 
 
 # Leader repairs so that the output matches the schema's leader pattern.
