@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from federator.dedup.keys import RecordKeys, blocking_keys, fold, record_keys, title_key
 from federator.dedup.match import ID_YEAR_TOLERANCE, MatchResult, authors_compatible, extents_differ, match_keys
 from federator.dedup.model import FieldSource, MatchEvidence, MergedRecord, Work, _escape, member_ref, rec_id
+from federator.dedup.screen import ScreenKeys, screen_reason
 from federator.records.model import MaterialType, Record
 
 # A title or author block with more records than this is too generic to say anything ("Annual
@@ -58,6 +59,10 @@ _RICHNESS_FIELDS = (
     "publisher", "place", "year", "language", "subjects", "series", "physical_description", "notes",
 )
 _UNION_SOURCE = FieldSource(member="", partner_id="", reason="union of all members")
+
+# What a pair the screen rejects (federator.dedup.screen) counts as: no match, like the
+# matcher's own None.
+_SCREENED = MatchResult(None, None, {}, "screened out: no rule can match")
 
 
 @dataclass(slots=True)
@@ -158,6 +163,7 @@ class Clusterer:
         self._content: dict[str, int] = {}  # record key -> content id
         self._keys: list[RecordKeys | None] = []  # content id -> keys, computed when first compared
         self._key_source: list[Record] = []  # content id -> a record with that content
+        self._screen: list[ScreenKeys | None] = []  # content id -> screen keys, computed when first compared
         self._block_keys: list[tuple[str, ...]] = []  # content id -> blocking keys
         self._matches: dict[tuple[int, int], MatchResult] = {}  # (content, content) -> result
         # blocking key -> one record key per distinct content (copies of a record count once)
@@ -172,6 +178,7 @@ class Clusterer:
         self._by_base: dict[str, set[str]] = {}  # preferred id -> roots that prefer it
         self._dirty_bases: set[str] = set()  # preferred ids that lost a cluster to a merge
         self.comparisons = 0  # pairwise matches run so far (blocking keeps this far below n²/2)
+        self.screened = 0  # candidate pairs the screen settled without the matcher
 
     # -- union-find over record keys ---------------------------------------------------------
     def _find(self, key: str) -> str:
@@ -214,8 +221,11 @@ class Clusterer:
             if cid is None:
                 cid = self._content_ids[fp] = len(self._keys)
                 self._keys.append(None)
+                self._screen.append(None)
                 self._key_source.append(rec)
                 self._block_keys.append(blocking_keys(rec))
+            elif self._join_copy(key, cid, touched):
+                continue
             self._content[key] = cid
             self._parent[key] = key
             self._clusters[key] = _Cluster(members=[key], contents={cid})
@@ -250,6 +260,38 @@ class Clusterer:
             k = self._keys[cid] = record_keys(self._key_source[cid])
         return k
 
+    def _screen_keys(self, cid: int) -> ScreenKeys:
+        s = self._screen[cid]
+        if s is None:
+            s = self._screen[cid] = ScreenKeys(self._content_keys(cid))
+        return s
+
+    def _join_copy(self, key: str, cid: int, touched: set[str]) -> bool:
+        """Add a record whose content is already here (copy cataloguing) to the cluster of the
+        first record with that content: O(1), no blocking and no comparison against the other
+        candidates (they were compared with that content already, and the copy's summary adds
+        nothing to the veto). The matcher is asked once per content, not once per copy, whether
+        a record is the same edition as its own copy; it says no for a bare record it cannot
+        confirm (no author, year or publisher), and such copies take the ordinary path."""
+        first = self._key_source[cid].key
+        pair = (cid, cid)
+        result = self._matches.get(pair)
+        if result is None:
+            k = self._content_keys(cid)
+            result = self._matches[pair] = match_keys(k, k)
+            self.comparisons += 1
+        if result.level != "edition":
+            return False
+        self._content[key] = cid
+        root = self._find(first)
+        self._parent[key] = root
+        c = self._clusters[root]
+        c.members.append(key)
+        c.merged = None
+        c.evidence.append(MatchEvidence(key, first, result.rule or "", result.scores, result.explanation))
+        touched.add(root)
+        return True
+
     def _summary(self, c: _Cluster) -> _Summary:
         if c.summary is None:
             c.summary = _Summary()
@@ -281,17 +323,24 @@ class Clusterer:
             members.setdefault(cid, key)
         if not by_root:
             return []
-        k = self._keys_of(key)
+        sk = self._screen_keys(cid)
         content, matches = self._content, self._matches
         out = []
         for others in by_root.values():
             best: tuple[str, MatchResult] | None = None
             for other in others:
-                pair = (cid, content[other])
+                ocid = content[other]
+                pair = (cid, ocid)
                 result = matches.get(pair)
                 if result is None:
-                    result = matches[pair] = match_keys(k, self._keys_of(other))
-                    self.comparisons += 1
+                    so = self._screen_keys(ocid)
+                    if screen_reason(sk, so) is not None:
+                        result = _SCREENED
+                        self.screened += 1
+                    else:
+                        result = match_keys(sk.keys, so.keys)
+                        self.comparisons += 1
+                    matches[pair] = result
                 if result.level == "edition":
                     best = (other, result)
                     break
