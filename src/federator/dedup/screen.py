@@ -28,17 +28,21 @@ generates, and names the pair and the rule when a rule change makes the screen u
 
 from __future__ import annotations
 
-from collections import Counter
-
 from rapidfuzz.distance import Levenshtein
 
-from federator.dedup.keys import RecordKeys
+from federator.dedup.keys import RecordKeys, context_words
 from federator.dedup.match import (
+    _CONJOINED_INITIALS,
     ANOTHER_BOOK_WORDS,
+    CITATION_WORDS,
     CLEANED_MIN_WORDS,
     CONTAINED_MIN,
     CONTAINED_MIN_CHARS,
     CONTAINED_STRONG_MIN,
+    FUSED_EXTRA_CHARS,
+    FUSED_MIN_CHARS,
+    ID_TITLE_MIN,
+    ISSN_TITLE_MIN,
     TITLE_CLOSE_MIN,
     TITLE_EDITION_MIN,
     TITLE_NO_AUTHOR_MIN,
@@ -46,13 +50,21 @@ from federator.dedup.match import (
     TITLE_WORK_MIN,
     WEIGHTED_STRONG_MIN,
     _spaceless,
+    _spacing_variants,
     _word_weight,
+    author_agreement,
+    title_containment,
 )
 
 # The lowest word-agreement score any fuzzy path accepts (title_compare for edition / work /
 # close titles, the cleaned comparison, and the weighted agreement).
 WORD_MIN = min(TITLE_CLOSE_MIN, TITLE_WORK_MIN, TITLE_EDITION_MIN, TITLE_NO_AUTHOR_MIN, TITLE_SUBSTITUTION_MIN,
                WEIGHTED_STRONG_MIN)
+# The lowest title similarity the identifier and serial rules accept.
+ID_WORD_MIN = min(ID_TITLE_MIN, ISSN_TITLE_MIN, WORD_MIN)
+# Below this title similarity the fuzzy rule looks at nothing but containment, citation leftovers,
+# spacing and weighted agreement, and only for authors that agree (`author_agreement`).
+TITLE_PAIR_MIN = min(TITLE_WORK_MIN, TITLE_CLOSE_MIN)
 # The lowest character ratio of whole titles (spaces removed) any path accepts (_spacing_variants).
 SPACING_MIN = min(TITLE_EDITION_MIN, WORD_MIN)
 # The lowest partial ratio a containment accepts.
@@ -62,11 +74,29 @@ CONTAINED_LOW = min(CONTAINED_MIN, CONTAINED_STRONG_MIN)
 TYPO_MAX = 2
 
 
+# Letter counts over a fixed alphabet (every other character in one bucket): the multiset
+# overlap of two such vectors bounds the overlap of the strings (merging letters into one bucket
+# can only raise it), in one C-level pass.
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _letter_counts(text: str) -> tuple[int, ...]:
+    counts = [text.count(c) for c in _ALPHABET]
+    counts.append(len(text) - sum(counts))
+    return tuple(counts)
+
+
+def _common(x: tuple[int, ...], y: tuple[int, ...]) -> int:
+    """Letters two strings have in common, as multisets: an upper bound of their LCS."""
+    return sum(map(min, x, y))
+
+
 class ScreenKeys:
     """What the screen reads of one record, computed once per record content."""
 
     __slots__ = ("keys", "title_set", "words_set", "all_words", "title_dups", "spaceless", "spaceless_art",
-                 "_spaceless_bag", "_joined_bag", "weights")
+                 "_spaceless_bag", "_joined_bag", "_context", "_kept", "weights", "title_letters", "words_letters",
+                 "title_len", "words_len", "by_length")
 
     def __init__(self, k: RecordKeys):
         self.keys = k
@@ -76,42 +106,72 @@ class ScreenKeys:
         self.title_dups = len(self.title_set) != len(k.title_words)
         self.spaceless = k.title.replace(" ", "")
         self.spaceless_art = _spaceless(k.title) if k.title else ""
-        self._spaceless_bag: Counter[str] | None = None
-        self._joined_bag: Counter[str] | None = None
+        self._spaceless_bag: tuple[int, ...] | None = None
+        self._joined_bag: tuple[int, ...] | None = None
+        self._context: frozenset[str] | None = None
+        self._kept: tuple[str, ...] | None = None
         self.weights = sum(map(_word_weight, self.title_set))
+        # the strings title_compare's character ratio compares
+        title_text, words_text = " ".join(k.title_words), " ".join(k.words)
+        self.title_letters = _letter_counts(title_text)
+        self.words_letters = self.title_letters if k.words == k.title_words else _letter_counts(words_text)
+        self.title_len, self.words_len = len(title_text), len(words_text)
+        by_length: dict[int, list[str]] = {}
+        for w in self.all_words:
+            if not w.isdigit():  # the matcher's typo rules never pair numbers
+                by_length.setdefault(len(w), []).append(w)
+        self.by_length = by_length
 
-    def spaceless_bag(self) -> Counter[str]:
+    def spaceless_bag(self) -> tuple[int, ...]:
         if self._spaceless_bag is None:
-            self._spaceless_bag = Counter(self.spaceless)
+            self._spaceless_bag = _letter_counts(self.spaceless)
         return self._spaceless_bag
 
-    def joined_bag(self) -> Counter[str]:
+    def joined_bag(self) -> tuple[int, ...]:
         if self._joined_bag is None:
-            self._joined_bag = Counter(self.keys.joined)
+            self._joined_bag = _letter_counts(self.keys.joined)
         return self._joined_bag
 
+    def context(self) -> frozenset[str]:
+        if self._context is None:
+            self._context = context_words(self.keys)
+        return self._context
 
-def _common(x: Counter[str], y: Counter[str]) -> int:
-    """Letters two strings have in common, as multisets: an upper bound of their LCS."""
-    if len(x) > len(y):
-        x, y = y, x
-    return sum(min(n, y[c]) for c, n in x.items() if c in y)
+    def kept(self) -> tuple[str, ...]:
+        """Title words that are no citation leftover by this record's own context (whether the
+        other record's context or title makes them one is decided per pair)."""
+        if self._kept is None:
+            ctx = self.context()
+            self._kept = tuple(w for w in self.title_set if not _maybe_leftover(w, ctx))
+        return self._kept
 
 
-def _partnered(xs: frozenset[str], ys: frozenset[str]) -> frozenset[str]:
-    """Words of `xs` that `ys` has, or has within TYPO_MAX edits."""
+def _partners(a: ScreenKeys, b: ScreenKeys) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of `a` (title proper and whole title) that `b` has or has within TYPO_MAX
+    edits, and the same of `b`."""
+    xs, ys = a.all_words, b.all_words
     shared = xs & ys
-    rest_y = ys - shared
-    if not rest_y:
-        return shared
-    out = set(shared)
-    for w in xs - shared:
-        lw = len(w)
-        for v in rest_y:
-            if abs(len(v) - lw) <= TYPO_MAX and Levenshtein.distance(w, v, score_cutoff=TYPO_MAX) <= TYPO_MAX:
-                out.add(w)
-                break
-    return frozenset(out)
+    if len(shared) == len(xs) or len(shared) == len(ys):
+        return shared, shared
+    px, py = set(shared), set(shared)
+    by_length = b.by_length
+    for lw, words in a.by_length.items():
+        for w in words:
+            if w in shared:
+                continue
+            for lv in range(lw - TYPO_MAX, lw + TYPO_MAX + 1):
+                if lw < 4 and lv < 4:  # the matcher's typo rules need a word of 4 letters or more
+                    continue
+                for v in by_length.get(lv, ()):
+                    if v not in shared and Levenshtein.distance(w, v, score_cutoff=TYPO_MAX) <= TYPO_MAX:
+                        px.add(w)
+                        py.add(v)
+    return frozenset(px), frozenset(py)
+
+
+def _ratio_bound(x: tuple[int, ...], y: tuple[int, ...], total: int) -> float:
+    """Upper bound of fuzz.ratio of two strings (`total` letters together) from their letter counts."""
+    return 200.0 * _common(x, y) / total if total else 100.0
 
 
 def _dice_bound(x: frozenset[str], y: frozenset[str], px: frozenset[str], py: frozenset[str]) -> float:
@@ -120,49 +180,100 @@ def _dice_bound(x: frozenset[str], y: frozenset[str], px: frozenset[str], py: fr
     return 200.0 * min(len(x & px), len(y & py)) / (len(x) + len(y))
 
 
+def _maybe_leftover(w: str, context: frozenset[str], other_joined: str = "") -> bool:
+    """Whether the cleaned comparison might drop `w` as a citation leftover
+    (match._citation_leftover, with `context` one record's context words)."""
+    if w.isdigit() or len(w) < 3 or w in context or w in CITATION_WORDS or _CONJOINED_INITIALS.fullmatch(w):
+        return True
+    n = len(w)
+    if n >= FUSED_MIN_CHARS and w in other_joined:
+        return True
+    for size in range(max(FUSED_MIN_CHARS, n - FUSED_EXTRA_CHARS), n + 1):  # a context word glued to others
+        if w[:size] in context or w[n - size:] in context:
+            return True
+    return False
+
+
+def _cleaned_bound(a: ScreenKeys, b: ScreenKeys, pa: frozenset[str], pb: frozenset[str]) -> float:
+    """Upper bound of title_compare_cleaned: the cleaned titles keep every word the other title
+    has and every word that cannot be a citation leftover; kept words without any possible
+    partner in the other title only lower the Dice agreement; each side keeps at least
+    CLEANED_MIN_WORDS words (that many distinct ones unless the title repeats a word)."""
+    m = min(len(a.title_set & pa), len(b.title_set & pb))
+    if not m:
+        return 0.0
+    low_a = 1 if a.title_dups else CLEANED_MIN_WORDS
+    low_b = 1 if b.title_dups else CLEANED_MIN_WORDS
+    bound = 200.0 * m / (max(m, low_a) + max(m, low_b))
+    if bound < WORD_MIN:
+        return bound
+    dead_a = dead_b = 0
+    cb, ca = b.context(), a.context()
+    for w in a.kept():
+        if w not in pa and not _maybe_leftover(w, cb, b.keys.joined):
+            dead_a += 1
+            bound = 200.0 * m / (max(m + dead_a, low_a) + max(m + dead_b, low_b))
+            if bound < WORD_MIN:
+                return bound
+    for w in b.kept():
+        if w not in pb and not _maybe_leftover(w, ca, a.keys.joined):
+            dead_b += 1
+            bound = 200.0 * m / (max(m + dead_a, low_a) + max(m + dead_b, low_b))
+            if bound < WORD_MIN:
+                return bound
+    return bound
+
+
 def screen_reason(a: ScreenKeys, b: ScreenKeys) -> str | None:
     """Why `match_keys(a.keys, b.keys)` certainly finds no edition or work, or None when it might."""
     ka, kb = a.keys, b.keys
-    if ka.isbns & kb.isbns or (ka.lccn and ka.lccn == kb.lccn) or ka.oclcs & kb.oclcs or ka.issns & kb.issns:
-        return None  # an identifier rule applies
     if not ka.title or not kb.title:
-        return "no title"
+        return "no title"  # every rule compares titles first
     if ka.volume != kb.volume:
-        return "different parts"
-    if ka.title == kb.title:
+        return "different parts"  # every rule says no match for two parts
+    if ka.title == kb.title or a.spaceless_art == b.spaceless_art:  # title_compare says 100
         return None
-    if not ANOTHER_BOOK_WORDS.isdisjoint(a.words_set ^ b.words_set):
+    identifier = bool(ka.isbns & kb.isbns or (ka.lccn and ka.lccn == kb.lccn) or ka.oclcs & kb.oclcs
+                      or ka.issns & kb.issns)
+    if not identifier and not ANOTHER_BOOK_WORDS.isdisjoint(a.words_set ^ b.words_set):
         return "companion book"
-    pa = _partnered(a.all_words, b.all_words)
-    pb = _partnered(b.all_words, a.all_words)
-    # title_compare: Dice over the whole titles' words, or over the titles proper
-    if _dice_bound(a.title_set, b.title_set, pa, pb) >= WORD_MIN:
-        return None
-    if not (ka.subtitle and kb.subtitle) and _dice_bound(a.words_set, b.words_set, pa, pb) >= WORD_MIN:
-        return None
-    # cleaned comparison: some subsequences of the whole titles' words, each at least
-    # CLEANED_MIN_WORDS long (so that many distinct words, unless a title repeats a word)
-    m = min(len(a.title_set & pa), len(b.title_set & pb))
-    if m:
-        ka_min = max(m, 1 if a.title_dups else CLEANED_MIN_WORDS)
-        kb_min = max(m, 1 if b.title_dups else CLEANED_MIN_WORDS)
-        if 200.0 * m / (ka_min + kb_min) >= WORD_MIN:
+    both_subtitled = ka.subtitle and kb.subtitle
+    # title_compare (every rule reads it; the identifier and serial rules need nothing else, and a
+    # shared ISBN that decides nothing leaves the fuzzy rule): the lower of a character ratio and
+    # a word Dice agreement, over the whole titles or (one subtitle at most) the titles proper
+    word_min = min(ID_WORD_MIN if identifier else WORD_MIN, TITLE_PAIR_MIN)
+    close = _ratio_bound(a.title_letters, b.title_letters, a.title_len + b.title_len) >= word_min or (
+        not both_subtitled and _ratio_bound(a.words_letters, b.words_letters, a.words_len + b.words_len) >= word_min)
+    pa = pb = None
+    if close:
+        pa, pb = _partners(a, b)
+        if _dice_bound(a.title_set, b.title_set, pa, pb) >= word_min:
             return None
-    # weighted agreement: only words with a partner can add to the shared weight
-    total = a.weights + b.weights
-    if total and 100.0 * (sum(map(_word_weight, a.title_set & pa)) + sum(map(_word_weight, b.title_set & pb))) / total >= WORD_MIN:
-        return None
-    # titles that differ only in spacing (title_compare's run-together case, _spacing_variants)
-    if a.spaceless_art == b.spaceless_art:
-        return None
+        if not both_subtitled and _dice_bound(a.words_set, b.words_set, pa, pb) >= word_min:
+            return None
+    # The titles are not close (title_compare < TITLE_PAIR_MIN): the identifier and
+    # serial rules fail, and the fuzzy rule needs authors that agree ...
+    ag = author_agreement(ka, kb).level
+    if ag not in ("compatible", "strong"):
+        return "titles not close and authors do not agree"
+    # ... and one title contained in the other, citation leftovers, spacing or weighted agreement
     lx, ly = len(a.spaceless), len(b.spaceless)
-    if 200.0 * _common(a.spaceless_bag(), b.spaceless_bag()) / (lx + ly) >= SPACING_MIN:
+    if 200.0 * _common(a.spaceless_bag(), b.spaceless_bag()) / (lx + ly) >= SPACING_MIN \
+            and _spacing_variants(ka, kb) >= SPACING_MIN:
         return None
-    # containment: partial_ratio of the shorter joined title within the longer
     ls = min(len(ka.joined), len(kb.joined))
     if ls >= CONTAINED_MIN_CHARS:
         o = _common(a.joined_bag(), b.joined_bag())
-        if 200.0 * o / (ls + o) >= CONTAINED_LOW:
+        if 200.0 * o / (ls + o) >= CONTAINED_LOW and title_containment(ka, kb) >= CONTAINED_LOW:
+            return None
+    if pa is None or pb is None:
+        pa, pb = _partners(a, b)
+    if _cleaned_bound(a, b, pa, pb) >= WORD_MIN:
+        return None
+    if ag == "strong":  # weighted agreement: only words with a partner add to the shared weight
+        total = a.weights + b.weights
+        shared = sum(map(_word_weight, a.title_set & pa)) + sum(map(_word_weight, b.title_set & pb))
+        if total and 100.0 * shared / total >= WORD_MIN:
             return None
     return "titles too far apart for any rule"
 
