@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 
 from federator.dedup.keys import RecordKeys, blocking_keys, fold, record_keys, title_key
 from federator.dedup.match import ID_YEAR_TOLERANCE, MatchResult, authors_compatible, extents_differ, match_keys
-from federator.dedup.model import FieldSource, MatchEvidence, MergedRecord, Work, _escape, member_ref, rec_id
+from federator.dedup.model import (
+    FieldSource, MatchEvidence, MergedList, MergedRecord, Work, _escape, member_ref, rec_id,
+)
 from federator.dedup.screen import ScreenKeys, screen_reason
 from federator.records.model import MaterialType, Record
 
@@ -131,7 +133,7 @@ class _Cluster:
     contents: set[int]  # content ids of the members
     evidence: list[MatchEvidence] = field(default_factory=list)
     summary: _Summary | None = None  # computed when a merge is first considered
-    merged: MergedRecord | None = None  # built on demand, dropped when the cluster changes
+    view: MergedView | None = None  # built on demand, dropped when the cluster changes
 
 
 @contextmanager
@@ -235,16 +237,18 @@ class Clusterer:
 
         changed = {self._find(k) for k in touched}
         for root in changed:
-            self._clusters[root].merged = None
+            self._clusters[root].view = None
         changed |= self._assign_ids(changed)
         changed |= self._group_works()
         return {root for root in changed if root in self._clusters}
 
-    def merged(self) -> list[MergedRecord]:
-        """Every merged record, sorted by id."""
-        out = [self._merged(root) for root in self._clusters]
-        out.sort(key=lambda m: m.id)
-        return out
+    def merged(self) -> MergedList:
+        """Every merged record, sorted by id. Each is built when first read: ranking and
+        facets read their compact views (`MergedList.views`) instead."""
+        with _gc_paused():
+            views = [self._view(root) for root in self._clusters]
+        views.sort(key=lambda v: v.id)
+        return MergedList(views)
 
     def works(self) -> list[Work]:
         """Every work (a group of one or more merged records), sorted by id."""
@@ -287,7 +291,7 @@ class Clusterer:
         self._parent[key] = root
         c = self._clusters[root]
         c.members.append(key)
-        c.merged = None
+        c.view = None
         c.evidence.append(MatchEvidence(key, first, result.rule or "", result.scores, result.explanation))
         touched.add(root)
         return True
@@ -378,7 +382,7 @@ class Clusterer:
                     for cid in absorbed.contents - kept.contents:
                         kept.summary.add(self._content_keys(cid))
                 kept.contents |= absorbed.contents
-                kept.merged = None
+                kept.view = None
                 self._parent[gone] = root
                 self._clusters[root].evidence.append(
                     MatchEvidence(key, other, result.rule or "", result.scores, result.explanation)
@@ -422,7 +426,7 @@ class Clusterer:
                 if self._ids.get(root) != rid:
                     self._ids[root] = rid
                     also.add(root)
-                    self._clusters[root].merged = None
+                    self._clusters[root].view = None
         return also - changed
 
     def _slug(self, root: str) -> str:
@@ -488,7 +492,7 @@ class Clusterer:
                 if self._work_of.get(r) != wid:
                     self._work_of[r] = wid
                     changed.add(r)
-                    self._clusters[r].merged = None
+                    self._clusters[r].view = None
         for r in list(self._work_of):
             if r not in self._clusters:
                 del self._work_of[r]
@@ -496,13 +500,17 @@ class Clusterer:
         self._works = works
         return changed
 
-    def _merged(self, root: str) -> MergedRecord:
+    def _view(self, root: str) -> MergedView:
         c = self._clusters[root]
-        if c.merged is None:
+        if c.view is None:
             c.members.sort()
-            members = [self._records[k] for k in c.members]
-            c.merged = build_merged(self._ids[root], members, c.evidence, self._work_of.get(root, ""))
-        return c.merged
+            records = self._records
+            c.view = MergedView(self._ids[root], tuple([records[k] for k in c.members]), tuple(c.evidence),
+                                self._work_of.get(root, ""))
+        return c.view
+
+    def _merged(self, root: str) -> MergedRecord:
+        return self._view(root).full()
 
 
 def _fingerprint(rec: Record) -> tuple:
@@ -515,7 +523,7 @@ def _fingerprint(rec: Record) -> tuple:
     )
 
 
-def cluster(records: list[Record]) -> tuple[list[MergedRecord], list[Work]]:
+def cluster(records: list[Record]) -> tuple[MergedList, list[Work]]:
     """Cluster a whole result list: merged records and works, each sorted by id."""
     c = Clusterer()
     c.add(records)
@@ -528,6 +536,93 @@ def _richness(rec: Record) -> int:
 
 def _norm(value: object) -> object:
     return fold(value) if isinstance(value, str) else value
+
+
+def _variants(members: list[Record]) -> tuple[list[tuple[int, int]], list[int], dict[int, int]]:
+    """Copies of one record (same fingerprint) are weighed once each but compared as one variant:
+    (variants as (first member index, copies), member indexes of the variants richest first,
+    richness by member index)."""
+    weight: dict[tuple, list[int]] = {}
+    for i, r in enumerate(members):
+        weight.setdefault(_fingerprint(r), [i, 0])[1] += 1
+    variants = [(i, n) for i, n in weight.values()]
+    richness = {i: _richness(members[i]) for i, _ in variants}
+    variants.sort(key=lambda v: (-richness[v[0]], v[0]))  # richest first
+    return variants, [i for i, _ in variants], richness
+
+
+def _choose(members: list[Record], variants: list[tuple[int, int]], f: str, how: str) -> tuple[object, int | None, str]:
+    """The display value of field `f` among the variants, the member it comes from (None when
+    no member has one) and why (see _CHOSEN)."""
+    candidates = [(i, n, getattr(members[i], f)) for i, n in variants]
+    candidates = [c for c in candidates if c[2] not in (None, "", MaterialType.OTHER)]
+    if not candidates:
+        return (MaterialType.OTHER if f == "material_type" else None), None, ""
+    if len(candidates) == 1:
+        i, n, value = candidates[0]
+        return value, i, "only member with a value" if n == 1 else f"all {n} members with a value agree"
+    norm_of: dict[object, object] = {}
+    counts: dict[object, int] = {}
+    exact: dict[object, int] = {}
+    for _, n, v in candidates:
+        norm = norm_of.get(v)
+        if norm is None:
+            norm = norm_of[v] = title_key(v) if f == "title" else _norm(v)
+        counts[norm] = counts.get(norm, 0) + n
+        exact[v] = exact.get(v, 0) + n
+    best_i, _, best_v = candidates[0]
+    best_key = None
+    for i, _, v in candidates:
+        length = len(v) if isinstance(v, str) else 0
+        if how == "longest":
+            key = (length, 0, 0)
+        elif how == "common":
+            key = (counts[norm_of[v]], exact[v], length)
+        else:
+            key = (counts[norm_of[v]], 0, 0)
+        if best_key is None or key > best_key:
+            best_key, best_i, best_v = key, i, v
+    top = sorted(counts.values(), reverse=True)
+    with_value = sum(n for _, n, _ in candidates)
+    if with_value == 1:
+        reason = "only member with a value"
+    elif len(counts) == 1:
+        reason = f"all {with_value} members with a value agree"
+    elif how == "longest":
+        reason = f"longest {f.replace('_', ' ')}"
+    elif top[0] > top[1]:
+        reason = f"most common among members ({top[0]} of {with_value})"
+    elif how == "common":
+        reason = f"tie among members; longest {f.replace('_', ' ')}"
+    else:
+        reason = "tie among members; from the record with most fields"
+    return best_v, best_i, reason
+
+
+def _union(members: list[Record], union_order: list[int], f: str) -> list[str]:
+    """Every member's values of list field `f`, richest member first, without repeats."""
+    seen: set[object] = set()
+    seen_lists: set[tuple[str, ...]] = set()
+    union: list[str] = []
+    folded = f in ("subjects", "series")
+    for i in union_order:
+        given = getattr(members[i], f)
+        if not given:
+            continue
+        as_tuple = tuple(given)
+        if as_tuple in seen_lists:
+            continue
+        seen_lists.add(as_tuple)
+        for v in given:
+            n = fold(v) if folded else v
+            if n not in seen:
+                seen.add(n)
+                union.append(v)
+    return union
+
+
+def _partners(members: list[Record]) -> list[str]:
+    return sorted({r.partner_id for r in members}.union([h.partner_id for r in members for h in r.holdings]))
 
 
 def build_merged(mid: str, members: list[Record], evidence: list[MatchEvidence], work_id: str) -> MergedRecord:
@@ -548,14 +643,7 @@ def build_merged(mid: str, members: list[Record], evidence: list[MatchEvidence],
             series=list(rec.series), urls=list(rec.urls),
         )
 
-    # copies of one record (same fingerprint) are weighed once each but compared as one variant
-    weight: dict[tuple, list[int]] = {}
-    for i, r in enumerate(members):
-        weight.setdefault(_fingerprint(r), [i, 0])[1] += 1
-    variants = [(i, n) for i, n in weight.values()]
-    richness = {i: _richness(members[i]) for i, _ in variants}
-    variants.sort(key=lambda v: (-richness[v[0]], v[0]))  # richest first
-    order = [i for i, _ in variants]
+    variants, order, richness = _variants(members)
     values: dict[str, object] = {}
     provenance: dict[str, FieldSource] = {}
     if len(variants) == 1:  # every member has the same content: copies of one record
@@ -564,56 +652,12 @@ def build_merged(mid: str, members: list[Record], evidence: list[MatchEvidence],
         for f in _CHOSEN:
             values[f] = getattr(rec, f)
         provenance = dict.fromkeys(_CHOSEN, src)
-    for f, how in _CHOSEN.items() if len(variants) > 1 else ():
-        candidates = [(i, n, getattr(members[i], f)) for i, n in variants]
-        candidates = [c for c in candidates if c[2] not in (None, "", MaterialType.OTHER)]
-        if not candidates:
-            values[f] = MaterialType.OTHER if f == "material_type" else None
-            continue
-        if len(candidates) == 1:
-            i, n, values[f] = candidates[0]
-            rec = members[i]
-            reason = "only member with a value" if n == 1 else f"all {n} members with a value agree"
-            provenance[f] = FieldSource(member=rec.key, partner_id=rec.partner_id, reason=reason)
-            continue
-        norm_of: dict[object, object] = {}
-        counts: dict[object, int] = {}
-        exact: dict[object, int] = {}
-        for _, n, v in candidates:
-            norm = norm_of.get(v)
-            if norm is None:
-                norm = norm_of[v] = title_key(v) if f == "title" else _norm(v)
-            counts[norm] = counts.get(norm, 0) + n
-            exact[v] = exact.get(v, 0) + n
-        best_i, _, best_v = candidates[0]
-        best_key = None
-        for i, _, v in candidates:
-            length = len(v) if isinstance(v, str) else 0
-            if how == "longest":
-                key = (length, 0, 0)
-            elif how == "common":
-                key = (counts[norm_of[v]], exact[v], length)
-            else:
-                key = (counts[norm_of[v]], 0, 0)
-            if best_key is None or key > best_key:
-                best_key, best_i, best_v = key, i, v
-        top = sorted(counts.values(), reverse=True)
-        with_value = sum(n for _, n, _ in candidates)
-        if with_value == 1:
-            reason = "only member with a value"
-        elif len(counts) == 1:
-            reason = f"all {with_value} members with a value agree"
-        elif how == "longest":
-            reason = f"longest {f.replace('_', ' ')}"
-        elif top[0] > top[1]:
-            reason = f"most common among members ({top[0]} of {with_value})"
-        elif how == "common":
-            reason = f"tie among members; longest {f.replace('_', ' ')}"
-        else:
-            reason = "tie among members; from the record with most fields"
-        values[f] = best_v
-        rec = members[best_i]
-        provenance[f] = FieldSource(member=rec.key, partner_id=rec.partner_id, reason=reason)
+    else:
+        for f, how in _CHOSEN.items():
+            values[f], i, reason = _choose(members, variants, f, how)
+            if i is not None:
+                rec = members[i]
+                provenance[f] = FieldSource(member=rec.key, partner_id=rec.partner_id, reason=reason)
 
     authors_from = next((i for i in order if members[i].authors), None)
     if authors_from is None:
@@ -627,26 +671,62 @@ def build_merged(mid: str, members: list[Record], evidence: list[MatchEvidence],
         )
     union_order = order + [i for i in range(len(members)) if i not in richness]
     for f in _UNION:
-        seen: set[object] = set()
-        seen_lists: set[tuple[str, ...]] = set()
-        union: list[str] = []
-        for i in union_order:
-            given = getattr(members[i], f)
-            if not given:
-                continue
-            as_tuple = tuple(given)
-            if as_tuple in seen_lists:
-                continue
-            seen_lists.add(as_tuple)
-            for v in given:
-                n = fold(v) if f in ("subjects", "series") else v
-                if n not in seen:
-                    seen.add(n)
-                    union.append(v)
-        values[f] = union
+        values[f] = union = _union(members, union_order, f)
         if union:
             provenance[f] = _UNION_SOURCE
     return MergedRecord(
         id=mid, members=list(members), holdings=holdings, partners=partners, evidence=list(evidence),
         provenance=provenance, work_id=work_id, **values,
     )
+
+
+# The display fields ranking and facets read (federator.rank, federator.facets).
+_VIEW_CHOSEN = ("title", "part", "responsibility", "publisher", "year", "language", "material_type")
+
+
+class MergedView:
+    """One merged record as ranking and facets see it: its id and the display values they read
+    (chosen exactly as `build_merged` chooses them), from a snapshot of the cluster. The full
+    record (provenance, holdings, evidence, identifier unions) is built on first use: a search
+    ranks and counts every merged record but shows a page of them."""
+
+    __slots__ = ("id", "title", "part", "responsibility", "authors", "publisher", "year", "language",
+                 "material_type", "subjects", "series", "partners", "score", "work_id", "_members",
+                 "_evidence", "_full")
+
+    def __init__(self, mid: str, members: tuple[Record, ...], evidence: tuple[MatchEvidence, ...], work_id: str):
+        self.id = mid
+        self.work_id = work_id
+        self._members = members
+        self._evidence = evidence
+        self._full: MergedRecord | None = None
+        self.score: float | None = None
+        self.partners = _partners(members)  # type: ignore[arg-type]
+        first = members[0]
+        if len(members) == 1:
+            self._set(first, list(first.authors), list(first.subjects), list(first.series))
+            return
+        ms = list(members)
+        variants, order, richness = _variants(ms)
+        rec = ms[order[0]]
+        authors_from = next((i for i in order if ms[i].authors), None)
+        authors = list(ms[authors_from].authors) if authors_from is not None else []
+        union_order = order + [i for i in range(len(ms)) if i not in richness]
+        self._set(rec, authors, _union(ms, union_order, "subjects"), _union(ms, union_order, "series"))
+        if len(variants) > 1:
+            for f in _VIEW_CHOSEN:
+                setattr(self, f, _choose(ms, variants, f, _CHOSEN[f])[0])
+
+    def _set(self, rec: Record, authors: list[str], subjects: list[str], series: list[str]) -> None:
+        self.title, self.part, self.responsibility = rec.title, rec.part, rec.responsibility
+        self.publisher, self.year, self.language = rec.publisher, rec.year, rec.language
+        self.material_type = rec.material_type
+        self.authors, self.subjects, self.series = authors, subjects, series
+
+    def full(self) -> MergedRecord:
+        """The merged record itself (built once), carrying the score ranking gave this view."""
+        m = self._full
+        if m is None:
+            m = self._full = build_merged(self.id, list(self._members), list(self._evidence), self.work_id)
+        m.score = self.score
+        return m
