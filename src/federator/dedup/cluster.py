@@ -505,8 +505,9 @@ class Clusterer:
         if c.view is None:
             c.members.sort()
             records = self._records
+            content = self._content
             c.view = MergedView(self._ids[root], tuple([records[k] for k in c.members]), tuple(c.evidence),
-                                self._work_of.get(root, ""))
+                                self._work_of.get(root, ""), [content[k] for k in c.members])
         return c.view
 
     def _merged(self, root: str) -> MergedRecord:
@@ -538,13 +539,15 @@ def _norm(value: object) -> object:
     return fold(value) if isinstance(value, str) else value
 
 
-def _variants(members: list[Record]) -> tuple[list[tuple[int, int]], list[int], dict[int, int]]:
+def _variants(members: list[Record], contents: list[int] | None = None
+              ) -> tuple[list[tuple[int, int]], list[int], dict[int, int]]:
     """Copies of one record (same fingerprint) are weighed once each but compared as one variant:
     (variants as (first member index, copies), member indexes of the variants richest first,
-    richness by member index)."""
-    weight: dict[tuple, list[int]] = {}
+    richness by member index). `contents`: the members' content ids, when known (the clusterer's
+    content ids stand for fingerprints)."""
+    weight: dict[object, list[int]] = {}
     for i, r in enumerate(members):
-        weight.setdefault(_fingerprint(r), [i, 0])[1] += 1
+        weight.setdefault(_fingerprint(r) if contents is None else contents[i], [i, 0])[1] += 1
     variants = [(i, n) for i, n in weight.values()]
     richness = {i: _richness(members[i]) for i, _ in variants}
     variants.sort(key=lambda v: (-richness[v[0]], v[0]))  # richest first
@@ -694,7 +697,8 @@ class MergedView:
                  "material_type", "subjects", "series", "partners", "score", "work_id", "_members",
                  "_evidence", "_full")
 
-    def __init__(self, mid: str, members: tuple[Record, ...], evidence: tuple[MatchEvidence, ...], work_id: str):
+    def __init__(self, mid: str, members: tuple[Record, ...], evidence: tuple[MatchEvidence, ...], work_id: str,
+                 contents: list[int] | None = None):
         self.id = mid
         self.work_id = work_id
         self._members = members
@@ -704,10 +708,10 @@ class MergedView:
         self.partners = _partners(members)  # type: ignore[arg-type]
         first = members[0]
         if len(members) == 1:
-            self._set(first, list(first.authors), list(first.subjects), list(first.series))
+            self._set(first, first.authors, first.subjects, first.series)  # read only: no copies
             return
         ms = list(members)
-        variants, order, richness = _variants(ms)
+        variants, order, richness = _variants(ms, contents)
         rec = ms[order[0]]
         authors_from = next((i for i in order if ms[i].authors), None)
         authors = list(ms[authors_from].authors) if authors_from is not None else []
@@ -715,6 +719,10 @@ class MergedView:
         self._set(rec, authors, _union(ms, union_order, "subjects"), _union(ms, union_order, "series"))
         if len(variants) > 1:
             for f in _VIEW_CHOSEN:
+                values = [getattr(ms[i], f) for i, _ in variants]
+                first = values[0]
+                if first is not None and first != "" and first is not MaterialType.OTHER and values.count(first) == len(values):
+                    continue  # every variant agrees: _choose would pick that value (already set)
                 setattr(self, f, _choose(ms, variants, f, _CHOSEN[f])[0])
 
     def _set(self, rec: Record, authors: list[str], subjects: list[str], series: list[str]) -> None:

@@ -1,34 +1,37 @@
 """A cheap, conservative pre-filter in front of the pairwise matcher (issue 7).
 
 Blocking brings together records that share a title word and an author (the same author's
-other books), and most such pairs are no match; `match_keys` spends most of its time proving
-it (containment, citation leftovers, spacing variants, weighted agreement). `may_match` says
-"certainly no match" for most of them at a fraction of the cost, and never for a pair
-`match_keys` could call the same edition or work:
+other books) or the first title words (other books with a generic title), and most such pairs
+are no match; `match_keys` spends most of its time proving it (containment, citation leftovers,
+spacing variants, weighted agreement). `screen_reason` says why a pair is certainly no match
+for most of them at a fraction of the cost, and never for a pair `match_keys` could call the
+same edition or work. Each rule of the matcher is followed to what it needs at least, with the
+thresholds imported from match.py (not copied):
 
-  - a shared ISBN, LCCN, OCLC number or ISSN: always compared (the identifier rules decide);
-  - otherwise only the fuzzy rule can match, and it never does for a missing title, a
-    different part (volume), or a title proper that adds a companion book's word
-    (ANOTHER_BOOK_WORDS);
-  - and every way the fuzzy rule can accept needs the titles to be close by some measure. The
-    screen computes an UPPER BOUND for each measure and rejects only when every bound is below
-    that measure's smallest threshold (thresholds are imported from match.py, not copied):
-      * word agreement (title_compare, and the cleaned / weighted variants): a word counts only
-        if the other title has it or a word within edit distance 2 (a superset of the typo rule
-        the matcher uses), so the number of words that could match bounds the Dice agreement;
-        the cleaned comparison keeps at least CLEANED_MIN_WORDS words on each side;
-      * character ratios (spacing variants, containment): fuzz.ratio is 2·LCS/(len1+len2) and
-        the longest common subsequence is at most the letters the two strings have in common
-        (as multisets), which bounds both ratio and partial_ratio.
+  - every rule compares titles first: no title, or two different parts (volume), is no match;
+  - the identifier and serial rules need title_compare >= ID_TITLE_MIN / ISSN_TITLE_MIN; the
+    fuzzy rule needs no companion-book word added to a title proper, and title_compare at the
+    close / work minimum or else authors that agree (author_agreement, the matcher's function)
+    and one of containment, spacing variants, citation-leftover agreement, or (two people
+    agreeing) weighted agreement;
+  - title_compare is the lower of fuzz.ratio (computed here as the matcher does, in C) and a
+    word Dice agreement, bounded here by counting words the other title has or has within edit
+    distance 2 (a superset of the matcher's typo rule); the cleaned agreement keeps every word
+    the other title has and every word that cannot be a citation leftover, at least
+    CLEANED_MIN_WORDS on each side, which bounds its Dice; weighted agreement is bounded by the
+    weight of the words that have a partner; containment and spacing variants are computed by
+    the matcher's own functions, after a ratio that bounds the latter.
 
 The rules in match.py change over time; tests/unit/test_dedup_screen.py checks the screen
 against `match_keys` over the benchmark pairs, the gold set and the pairs the clusterer
-generates, and names the pair and the rule when a rule change makes the screen unsafe.
+generates, and names the pair, the screen's reason and the accepting rule when a rule change
+makes the screen unsafe.
 """
 
 from __future__ import annotations
 
 from rapidfuzz.distance import Levenshtein
+from rapidfuzz.fuzz import ratio
 
 from federator.dedup.keys import RecordKeys, context_words
 from federator.dedup.match import (
@@ -74,29 +77,11 @@ CONTAINED_LOW = min(CONTAINED_MIN, CONTAINED_STRONG_MIN)
 TYPO_MAX = 2
 
 
-# Letter counts over a fixed alphabet (every other character in one bucket): the multiset
-# overlap of two such vectors bounds the overlap of the strings (merging letters into one bucket
-# can only raise it), in one C-level pass.
-_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-
-
-def _letter_counts(text: str) -> tuple[int, ...]:
-    counts = [text.count(c) for c in _ALPHABET]
-    counts.append(len(text) - sum(counts))
-    return tuple(counts)
-
-
-def _common(x: tuple[int, ...], y: tuple[int, ...]) -> int:
-    """Letters two strings have in common, as multisets: an upper bound of their LCS."""
-    return sum(map(min, x, y))
-
-
 class ScreenKeys:
     """What the screen reads of one record, computed once per record content."""
 
     __slots__ = ("keys", "title_set", "words_set", "all_words", "title_dups", "spaceless", "spaceless_art",
-                 "_spaceless_bag", "_joined_bag", "_context", "_kept", "weights", "title_letters", "words_letters",
-                 "title_len", "words_len", "by_length")
+                 "_context", "_kept", "_weights", "title_text", "words_text", "_by_length")
 
     def __init__(self, k: RecordKeys):
         self.keys = k
@@ -106,31 +91,27 @@ class ScreenKeys:
         self.title_dups = len(self.title_set) != len(k.title_words)
         self.spaceless = k.title.replace(" ", "")
         self.spaceless_art = _spaceless(k.title) if k.title else ""
-        self._spaceless_bag: tuple[int, ...] | None = None
-        self._joined_bag: tuple[int, ...] | None = None
         self._context: frozenset[str] | None = None
         self._kept: tuple[str, ...] | None = None
-        self.weights = sum(map(_word_weight, self.title_set))
+        self._weights: int | None = None
+        self._by_length: dict[int, list[str]] | None = None
         # the strings title_compare's character ratio compares
-        title_text, words_text = " ".join(k.title_words), " ".join(k.words)
-        self.title_letters = _letter_counts(title_text)
-        self.words_letters = self.title_letters if k.words == k.title_words else _letter_counts(words_text)
-        self.title_len, self.words_len = len(title_text), len(words_text)
-        by_length: dict[int, list[str]] = {}
-        for w in self.all_words:
-            if not w.isdigit():  # the matcher's typo rules never pair numbers
-                by_length.setdefault(len(w), []).append(w)
-        self.by_length = by_length
+        self.title_text = " ".join(k.title_words)
+        self.words_text = " ".join(k.words)
 
-    def spaceless_bag(self) -> tuple[int, ...]:
-        if self._spaceless_bag is None:
-            self._spaceless_bag = _letter_counts(self.spaceless)
-        return self._spaceless_bag
+    def weights(self) -> int:
+        if self._weights is None:
+            self._weights = sum(map(_word_weight, self.title_set))
+        return self._weights
 
-    def joined_bag(self) -> tuple[int, ...]:
-        if self._joined_bag is None:
-            self._joined_bag = _letter_counts(self.keys.joined)
-        return self._joined_bag
+    def by_length(self) -> dict[int, list[str]]:
+        """The words (numbers left out: the matcher's typo rules never pair them) by length."""
+        if self._by_length is None:
+            self._by_length = {}
+            for w in self.all_words:
+                if not w.isdigit():
+                    self._by_length.setdefault(len(w), []).append(w)
+        return self._by_length
 
     def context(self) -> frozenset[str]:
         if self._context is None:
@@ -154,8 +135,8 @@ def _partners(a: ScreenKeys, b: ScreenKeys) -> tuple[frozenset[str], frozenset[s
     if len(shared) == len(xs) or len(shared) == len(ys):
         return shared, shared
     px, py = set(shared), set(shared)
-    by_length = b.by_length
-    for lw, words in a.by_length.items():
+    by_length = b.by_length()
+    for lw, words in a.by_length().items():
         for w in words:
             if w in shared:
                 continue
@@ -167,11 +148,6 @@ def _partners(a: ScreenKeys, b: ScreenKeys) -> tuple[frozenset[str], frozenset[s
                         px.add(w)
                         py.add(v)
     return frozenset(px), frozenset(py)
-
-
-def _ratio_bound(x: tuple[int, ...], y: tuple[int, ...], total: int) -> float:
-    """Upper bound of fuzz.ratio of two strings (`total` letters together) from their letter counts."""
-    return 200.0 * _common(x, y) / total if total else 100.0
 
 
 def _dice_bound(x: frozenset[str], y: frozenset[str], px: frozenset[str], py: frozenset[str]) -> float:
@@ -242,8 +218,8 @@ def screen_reason(a: ScreenKeys, b: ScreenKeys) -> str | None:
     # shared ISBN that decides nothing leaves the fuzzy rule): the lower of a character ratio and
     # a word Dice agreement, over the whole titles or (one subtitle at most) the titles proper
     word_min = min(ID_WORD_MIN if identifier else WORD_MIN, TITLE_PAIR_MIN)
-    close = _ratio_bound(a.title_letters, b.title_letters, a.title_len + b.title_len) >= word_min or (
-        not both_subtitled and _ratio_bound(a.words_letters, b.words_letters, a.words_len + b.words_len) >= word_min)
+    close = ratio(a.title_text, b.title_text, score_cutoff=word_min) or (
+        not both_subtitled and ratio(a.words_text, b.words_text, score_cutoff=word_min))
     pa = pb = None
     if close:
         pa, pb = _partners(a, b)
@@ -257,21 +233,18 @@ def screen_reason(a: ScreenKeys, b: ScreenKeys) -> str | None:
     if ag not in ("compatible", "strong"):
         return "titles not close and authors do not agree"
     # ... and one title contained in the other, citation leftovers, spacing or weighted agreement
-    lx, ly = len(a.spaceless), len(b.spaceless)
-    if 200.0 * _common(a.spaceless_bag(), b.spaceless_bag()) / (lx + ly) >= SPACING_MIN \
-            and _spacing_variants(ka, kb) >= SPACING_MIN:
+    # (_spacing_variants is the ratio of the spaceless titles, or 0; title_containment the partial
+    # ratio of the shorter joined title in the longer, or 0 for a short one)
+    if ratio(a.spaceless, b.spaceless, score_cutoff=SPACING_MIN) and _spacing_variants(ka, kb) >= SPACING_MIN:
         return None
-    ls = min(len(ka.joined), len(kb.joined))
-    if ls >= CONTAINED_MIN_CHARS:
-        o = _common(a.joined_bag(), b.joined_bag())
-        if 200.0 * o / (ls + o) >= CONTAINED_LOW and title_containment(ka, kb) >= CONTAINED_LOW:
-            return None
+    if min(len(ka.joined), len(kb.joined)) >= CONTAINED_MIN_CHARS and title_containment(ka, kb) >= CONTAINED_LOW:
+        return None
     if pa is None or pb is None:
         pa, pb = _partners(a, b)
     if _cleaned_bound(a, b, pa, pb) >= WORD_MIN:
         return None
     if ag == "strong":  # weighted agreement: only words with a partner add to the shared weight
-        total = a.weights + b.weights
+        total = a.weights() + b.weights()
         shared = sum(map(_word_weight, a.title_set & pa)) + sum(map(_word_weight, b.title_set & pb))
         if total and 100.0 * shared / total >= WORD_MIN:
             return None
