@@ -167,7 +167,9 @@ class Clusterer:
         self._key_source: list[Record] = []  # content id -> a record with that content
         self._screen: list[ScreenKeys | None] = []  # content id -> screen keys, computed when first compared
         self._block_keys: list[tuple[str, ...]] = []  # content id -> blocking keys
-        self._matches: dict[tuple[int, int], MatchResult] = {}  # (content, content) -> result
+        # (content, content) -> result, keyed by one int (a pair of ints would be one more object
+        # per pair for the garbage collector to scan)
+        self._matches: dict[int, MatchResult] = {}
         # blocking key -> one record key per distinct content (copies of a record count once)
         self._blocks: dict[str, dict[int, str]] = {}
         self._parent: dict[str, str] = {}
@@ -278,7 +280,7 @@ class Clusterer:
         a record is the same edition as its own copy; it says no for a bare record it cannot
         confirm (no author, year or publisher), and such copies take the ordinary path."""
         first = self._key_source[cid].key
-        pair = (cid, cid)
+        pair = _pair(cid, cid)
         result = self._matches.get(pair)
         if result is None:
             k = self._content_keys(cid)
@@ -334,7 +336,7 @@ class Clusterer:
             best: tuple[str, MatchResult] | None = None
             for other in others:
                 ocid = content[other]
-                pair = (cid, ocid)
+                pair = _pair(cid, ocid)
                 result = matches.get(pair)
                 if result is None:
                     so = self._screen_keys(ocid)
@@ -512,6 +514,10 @@ class Clusterer:
 
     def _merged(self, root: str) -> MergedRecord:
         return self._view(root).full()
+
+
+def _pair(cid: int, other: int) -> int:
+    return cid << 32 | other
 
 
 def _fingerprint(rec: Record) -> tuple:

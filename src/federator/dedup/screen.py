@@ -85,9 +85,10 @@ class ScreenKeys:
 
     def __init__(self, k: RecordKeys):
         self.keys = k
+        # one set where the title proper's words are the whole title's (fewer objects to collect)
         self.title_set = frozenset(k.title_words)
-        self.words_set = frozenset(k.words)
-        self.all_words = self.title_set | self.words_set
+        self.words_set = self.title_set if k.words == k.title_words else frozenset(k.words)
+        self.all_words = self.title_set if self.words_set <= self.title_set else self.title_set | self.words_set
         self.title_dups = len(self.title_set) != len(k.title_words)
         self.spaceless = k.title.replace(" ", "")
         self.spaceless_art = _spaceless(k.title) if k.title else ""
