@@ -17,6 +17,7 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from federator.dedup.keys import RecordKeys, blocking_keys, fold, record_keys, title_key
 from federator.dedup.match import ID_YEAR_TOLERANCE, MatchResult, authors_compatible, extents_differ, match_keys
@@ -537,8 +538,12 @@ def cluster(records: list[Record]) -> tuple[MergedList, list[Work]]:
     return c.merged(), c.works()
 
 
+_richness_fields = attrgetter(*_RICHNESS_FIELDS)
+
+
 def _richness(rec: Record) -> int:
-    return sum(1 for f in _RICHNESS_FIELDS if getattr(rec, f))
+    """How many of the descriptive fields a record fills."""
+    return sum(map(bool, _richness_fields(rec)))
 
 
 def _norm(value: object) -> object:
