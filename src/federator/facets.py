@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from federator.dedup.model import MergedRecord
+from collections.abc import Sequence
+
+from federator.dedup.model import MergedList, MergedRecord
 
 FACETS = ("partner", "network", "year", "material_type", "language", "author", "subject")
 
 
 def facets(
-    merged: list[MergedRecord], *, partner_networks: dict[str, list[str]], limit: int = 20
+    merged: Sequence[MergedRecord], *, partner_networks: dict[str, list[str]], limit: int = 20
 ) -> dict[str, list[tuple[str, int]]]:
     """Facet name -> up to `limit` (value, count) pairs, by count (most first), then value.
 
     Facets: partner, network (a partner's networks from `partner_networks`; a partner may be in
     several), year, material_type, language, author, subject. Every value is a string.
+    A MergedList is counted on its compact views (no merged record is built).
     """
+    records = merged.views if isinstance(merged, MergedList) else merged
     partner: Counter[str] = Counter()
     network: Counter[str] = Counter()
     year: Counter[str] = Counter()
@@ -29,7 +33,7 @@ def facets(
     author: Counter[str] = Counter()
     subject: Counter[str] = Counter()
     networks_of: dict[tuple[str, ...], set[str]] = {}  # partner set -> union of their networks
-    for m in merged:
+    for m in records:
         partners = tuple(m.partners)
         partner.update(partners)
         nets = networks_of.get(partners)

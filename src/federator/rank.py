@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from federator.dedup.keys import STOPWORDS, fold_words, title_key
-from federator.dedup.model import MergedRecord
+from federator.dedup.model import MergedList, MergedRecord, RecordView
 from federator.query.model import Boolean, Clause, Node, Query
 
 FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "author": 2.0, "subject": 1.5, "publisher": 1.0, "series": 1.0}
@@ -74,7 +74,7 @@ def query_terms(query: Query) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
-def _field_texts(m: MergedRecord) -> dict[str, list[str]]:
+def _field_texts(m: RecordView) -> dict[str, list[str]]:
     return {
         "title": [m.title, m.part] if m.part else [m.title] if m.title else [],
         "author": [*m.authors, m.responsibility] if m.responsibility else m.authors,
@@ -95,7 +95,7 @@ def _count(word: str, words: tuple[str, ...]) -> int:
     return words.count(word)
 
 
-def relevance(merged: list[MergedRecord], query: Query) -> dict[str, float]:
+def relevance(merged: Sequence[RecordView], query: Query) -> dict[str, float]:
     """BM25F score of every merged record (by id), holdings boost included."""
     terms = query_terms(query)
     scores = dict.fromkeys((m.id for m in merged), 0.0)
@@ -154,16 +154,19 @@ def relevance(merged: list[MergedRecord], query: Query) -> dict[str, float]:
     return scores
 
 
-def _title_sort(m: MergedRecord) -> str:
+def _title_sort(m: RecordView) -> str:
     return title_key(m.title) or _LAST
 
 
-def _author_sort(m: MergedRecord) -> str:
+def _author_sort(m: RecordView) -> str:
     return " ".join(fold_words(m.authors[0])) if m.authors else _LAST
 
 
-def rank(merged: list[MergedRecord], query: Query, *, sort: str = "relevance") -> list[MergedRecord]:
+def rank(merged: Sequence[MergedRecord], query: Query, *, sort: str = "relevance") -> Sequence[MergedRecord]:
     """The merged records in `sort` order, each with its relevance in `.score`.
+
+    A MergedList (what the clusterer gives) is ranked on its compact views and comes back as a
+    MergedList in the new order: only the records read from it (a page) are built.
 
     Sorts: relevance (ties: more partners, newer, id), title, author (A-Z, missing last),
     year (newest first), year_asc (oldest first), holdings (most partners first). Every order
@@ -171,10 +174,12 @@ def rank(merged: list[MergedRecord], query: Query, *, sort: str = "relevance") -
     """
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
-    scores = relevance(merged, query)
-    for m in merged:
+    lazy = isinstance(merged, MergedList)
+    records: Sequence[RecordView] = merged.views if lazy else merged  # type: ignore[assignment,union-attr]
+    scores = relevance(records, query)
+    for m in records:
         m.score = scores[m.id]
-    key: Callable[[MergedRecord], tuple]
+    key: Callable[[RecordView], tuple]
     if sort == "relevance":
         key = lambda m: (-scores[m.id], -len(m.partners), -(m.year or -10**6), m.id)  # noqa: E731
     elif sort == "title":
@@ -187,4 +192,5 @@ def rank(merged: list[MergedRecord], query: Query, *, sort: str = "relevance") -
         key = lambda m: (m.year is None, m.year or 0, -scores[m.id], m.id)  # noqa: E731
     else:  # holdings
         key = lambda m: (-len(m.partners), -scores[m.id], m.id)  # noqa: E731
-    return sorted(merged, key=key)
+    out = sorted(records, key=key)
+    return MergedList(out) if lazy else out  # type: ignore[return-value]

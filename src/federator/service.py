@@ -20,7 +20,7 @@ from federator.cache import SearchCache, SharedCache, Snapshot, namespace
 from federator.config import Partner, Settings
 from federator.connector import Connector, connector_class
 from federator.dedup.cluster import Clusterer
-from federator.dedup.model import MergedRecord, Work, parse_id
+from federator.dedup.model import MergedList, MergedRecord, Work, parse_id
 from federator.errors import FederatorError, QueryError
 from federator.facets import facets as compute_facets
 from federator.fanout import ERROR, PartnerOutcome, PartnerStatus, fan_out
@@ -46,14 +46,14 @@ class SearchResult:
     key: tuple
     query: Query
     statuses: list[PartnerStatus]
-    merged: list[MergedRecord]
+    merged: Sequence[MergedRecord]  # a MergedList from the clusterer: records built when read
     works: list[Work]
     elapsed_ms: float
     created: float = field(default_factory=time.monotonic)
-    _ranked: dict[str, list[MergedRecord]] = field(default_factory=dict)
+    _ranked: dict[str, Sequence[MergedRecord]] = field(default_factory=dict)
     _facets: dict | None = None
 
-    def ranked(self, sort: str) -> list[MergedRecord]:
+    def ranked(self, sort: str) -> Sequence[MergedRecord]:
         if sort not in self._ranked:
             self._ranked[sort] = rank(self.merged, self.query, sort=sort)
         return self._ranked[sort]
@@ -64,7 +64,9 @@ class SearchResult:
         return self._facets
 
     def find(self, record_id: str) -> MergedRecord | None:
-        return next((m for m in self.merged if m.id == record_id), None)
+        views = self.merged.views if isinstance(self.merged, MergedList) else self.merged
+        found = next((m for m in views if m.id == record_id), None)
+        return None if found is None else found.full()
 
 
 @dataclass(slots=True)

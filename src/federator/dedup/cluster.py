@@ -17,10 +17,14 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from federator.dedup.keys import RecordKeys, blocking_keys, fold, record_keys, title_key
 from federator.dedup.match import ID_YEAR_TOLERANCE, MatchResult, authors_compatible, extents_differ, match_keys
-from federator.dedup.model import FieldSource, MatchEvidence, MergedRecord, Work, _escape, member_ref, rec_id
+from federator.dedup.model import (
+    FieldSource, MatchEvidence, MergedList, MergedRecord, Work, _escape, member_ref, rec_id,
+)
+from federator.dedup.screen import ScreenKeys, screen_reason
 from federator.records.model import MaterialType, Record
 
 # A title or author block with more records than this is too generic to say anything ("Annual
@@ -58,6 +62,10 @@ _RICHNESS_FIELDS = (
     "publisher", "place", "year", "language", "subjects", "series", "physical_description", "notes",
 )
 _UNION_SOURCE = FieldSource(member="", partner_id="", reason="union of all members")
+
+# What a pair the screen rejects (federator.dedup.screen) counts as: no match, like the
+# matcher's own None.
+_SCREENED = MatchResult(None, None, {}, "screened out: no rule can match")
 
 
 @dataclass(slots=True)
@@ -126,7 +134,7 @@ class _Cluster:
     contents: set[int]  # content ids of the members
     evidence: list[MatchEvidence] = field(default_factory=list)
     summary: _Summary | None = None  # computed when a merge is first considered
-    merged: MergedRecord | None = None  # built on demand, dropped when the cluster changes
+    view: MergedView | None = None  # built on demand, dropped when the cluster changes
 
 
 @contextmanager
@@ -158,8 +166,11 @@ class Clusterer:
         self._content: dict[str, int] = {}  # record key -> content id
         self._keys: list[RecordKeys | None] = []  # content id -> keys, computed when first compared
         self._key_source: list[Record] = []  # content id -> a record with that content
+        self._screen: list[ScreenKeys | None] = []  # content id -> screen keys, computed when first compared
         self._block_keys: list[tuple[str, ...]] = []  # content id -> blocking keys
-        self._matches: dict[tuple[int, int], MatchResult] = {}  # (content, content) -> result
+        # (content, content) -> result, keyed by one int (a pair of ints would be one more object
+        # per pair for the garbage collector to scan)
+        self._matches: dict[int, MatchResult] = {}
         # blocking key -> one record key per distinct content (copies of a record count once)
         self._blocks: dict[str, dict[int, str]] = {}
         self._parent: dict[str, str] = {}
@@ -172,6 +183,7 @@ class Clusterer:
         self._by_base: dict[str, set[str]] = {}  # preferred id -> roots that prefer it
         self._dirty_bases: set[str] = set()  # preferred ids that lost a cluster to a merge
         self.comparisons = 0  # pairwise matches run so far (blocking keeps this far below n²/2)
+        self.screened = 0  # candidate pairs the screen settled without the matcher
 
     # -- union-find over record keys ---------------------------------------------------------
     def _find(self, key: str) -> str:
@@ -214,8 +226,11 @@ class Clusterer:
             if cid is None:
                 cid = self._content_ids[fp] = len(self._keys)
                 self._keys.append(None)
+                self._screen.append(None)
                 self._key_source.append(rec)
                 self._block_keys.append(blocking_keys(rec))
+            elif self._join_copy(key, cid, touched):
+                continue
             self._content[key] = cid
             self._parent[key] = key
             self._clusters[key] = _Cluster(members=[key], contents={cid})
@@ -225,16 +240,18 @@ class Clusterer:
 
         changed = {self._find(k) for k in touched}
         for root in changed:
-            self._clusters[root].merged = None
+            self._clusters[root].view = None
         changed |= self._assign_ids(changed)
         changed |= self._group_works()
         return {root for root in changed if root in self._clusters}
 
-    def merged(self) -> list[MergedRecord]:
-        """Every merged record, sorted by id."""
-        out = [self._merged(root) for root in self._clusters]
-        out.sort(key=lambda m: m.id)
-        return out
+    def merged(self) -> MergedList:
+        """Every merged record, sorted by id. Each is built when first read: ranking and
+        facets read their compact views (`MergedList.views`) instead."""
+        with _gc_paused():
+            views = [self._view(root) for root in self._clusters]
+        views.sort(key=lambda v: v.id)
+        return MergedList(views)
 
     def works(self) -> list[Work]:
         """Every work (a group of one or more merged records), sorted by id."""
@@ -249,6 +266,38 @@ class Clusterer:
         if k is None:
             k = self._keys[cid] = record_keys(self._key_source[cid])
         return k
+
+    def _screen_keys(self, cid: int) -> ScreenKeys:
+        s = self._screen[cid]
+        if s is None:
+            s = self._screen[cid] = ScreenKeys(self._content_keys(cid))
+        return s
+
+    def _join_copy(self, key: str, cid: int, touched: set[str]) -> bool:
+        """Add a record whose content is already here (copy cataloguing) to the cluster of the
+        first record with that content: O(1), no blocking and no comparison against the other
+        candidates (they were compared with that content already, and the copy's summary adds
+        nothing to the veto). The matcher is asked once per content, not once per copy, whether
+        a record is the same edition as its own copy; it says no for a bare record it cannot
+        confirm (no author, year or publisher), and such copies take the ordinary path."""
+        first = self._key_source[cid].key
+        pair = _pair(cid, cid)
+        result = self._matches.get(pair)
+        if result is None:
+            k = self._content_keys(cid)
+            result = self._matches[pair] = match_keys(k, k)
+            self.comparisons += 1
+        if result.level != "edition":
+            return False
+        self._content[key] = cid
+        root = self._find(first)
+        self._parent[key] = root
+        c = self._clusters[root]
+        c.members.append(key)
+        c.view = None
+        c.evidence.append(MatchEvidence(key, first, result.rule or "", result.scores, result.explanation))
+        touched.add(root)
+        return True
 
     def _summary(self, c: _Cluster) -> _Summary:
         if c.summary is None:
@@ -281,17 +330,24 @@ class Clusterer:
             members.setdefault(cid, key)
         if not by_root:
             return []
-        k = self._keys_of(key)
+        sk = self._screen_keys(cid)
         content, matches = self._content, self._matches
         out = []
         for others in by_root.values():
             best: tuple[str, MatchResult] | None = None
             for other in others:
-                pair = (cid, content[other])
+                ocid = content[other]
+                pair = _pair(cid, ocid)
                 result = matches.get(pair)
                 if result is None:
-                    result = matches[pair] = match_keys(k, self._keys_of(other))
-                    self.comparisons += 1
+                    so = self._screen_keys(ocid)
+                    if screen_reason(sk, so) is not None:
+                        result = _SCREENED
+                        self.screened += 1
+                    else:
+                        result = match_keys(sk.keys, so.keys)
+                        self.comparisons += 1
+                    matches[pair] = result
                 if result.level == "edition":
                     best = (other, result)
                     break
@@ -329,7 +385,7 @@ class Clusterer:
                     for cid in absorbed.contents - kept.contents:
                         kept.summary.add(self._content_keys(cid))
                 kept.contents |= absorbed.contents
-                kept.merged = None
+                kept.view = None
                 self._parent[gone] = root
                 self._clusters[root].evidence.append(
                     MatchEvidence(key, other, result.rule or "", result.scores, result.explanation)
@@ -373,7 +429,7 @@ class Clusterer:
                 if self._ids.get(root) != rid:
                     self._ids[root] = rid
                     also.add(root)
-                    self._clusters[root].merged = None
+                    self._clusters[root].view = None
         return also - changed
 
     def _slug(self, root: str) -> str:
@@ -439,7 +495,7 @@ class Clusterer:
                 if self._work_of.get(r) != wid:
                     self._work_of[r] = wid
                     changed.add(r)
-                    self._clusters[r].merged = None
+                    self._clusters[r].view = None
         for r in list(self._work_of):
             if r not in self._clusters:
                 del self._work_of[r]
@@ -447,13 +503,22 @@ class Clusterer:
         self._works = works
         return changed
 
-    def _merged(self, root: str) -> MergedRecord:
+    def _view(self, root: str) -> MergedView:
         c = self._clusters[root]
-        if c.merged is None:
+        if c.view is None:
             c.members.sort()
-            members = [self._records[k] for k in c.members]
-            c.merged = build_merged(self._ids[root], members, c.evidence, self._work_of.get(root, ""))
-        return c.merged
+            records = self._records
+            content = self._content
+            c.view = MergedView(self._ids[root], tuple([records[k] for k in c.members]), tuple(c.evidence),
+                                self._work_of.get(root, ""), [content[k] for k in c.members])
+        return c.view
+
+    def _merged(self, root: str) -> MergedRecord:
+        return self._view(root).full()
+
+
+def _pair(cid: int, other: int) -> int:
+    return cid << 32 | other
 
 
 def _fingerprint(rec: Record) -> tuple:
@@ -466,19 +531,112 @@ def _fingerprint(rec: Record) -> tuple:
     )
 
 
-def cluster(records: list[Record]) -> tuple[list[MergedRecord], list[Work]]:
+def cluster(records: list[Record]) -> tuple[MergedList, list[Work]]:
     """Cluster a whole result list: merged records and works, each sorted by id."""
     c = Clusterer()
     c.add(records)
     return c.merged(), c.works()
 
 
+_richness_fields = attrgetter(*_RICHNESS_FIELDS)
+
+
 def _richness(rec: Record) -> int:
-    return sum(1 for f in _RICHNESS_FIELDS if getattr(rec, f))
+    """How many of the descriptive fields a record fills."""
+    return sum(map(bool, _richness_fields(rec)))
 
 
 def _norm(value: object) -> object:
     return fold(value) if isinstance(value, str) else value
+
+
+def _variants(members: list[Record], contents: list[int] | None = None
+              ) -> tuple[list[tuple[int, int]], list[int], dict[int, int]]:
+    """Copies of one record (same fingerprint) are weighed once each but compared as one variant:
+    (variants as (first member index, copies), member indexes of the variants richest first,
+    richness by member index). `contents`: the members' content ids, when known (the clusterer's
+    content ids stand for fingerprints)."""
+    weight: dict[object, list[int]] = {}
+    for i, r in enumerate(members):
+        weight.setdefault(_fingerprint(r) if contents is None else contents[i], [i, 0])[1] += 1
+    variants = [(i, n) for i, n in weight.values()]
+    richness = {i: _richness(members[i]) for i, _ in variants}
+    variants.sort(key=lambda v: (-richness[v[0]], v[0]))  # richest first
+    return variants, [i for i, _ in variants], richness
+
+
+def _choose(members: list[Record], variants: list[tuple[int, int]], f: str, how: str) -> tuple[object, int | None, str]:
+    """The display value of field `f` among the variants, the member it comes from (None when
+    no member has one) and why (see _CHOSEN)."""
+    candidates = [(i, n, getattr(members[i], f)) for i, n in variants]
+    candidates = [c for c in candidates if c[2] not in (None, "", MaterialType.OTHER)]
+    if not candidates:
+        return (MaterialType.OTHER if f == "material_type" else None), None, ""
+    if len(candidates) == 1:
+        i, n, value = candidates[0]
+        return value, i, "only member with a value" if n == 1 else f"all {n} members with a value agree"
+    norm_of: dict[object, object] = {}
+    counts: dict[object, int] = {}
+    exact: dict[object, int] = {}
+    for _, n, v in candidates:
+        norm = norm_of.get(v)
+        if norm is None:
+            norm = norm_of[v] = title_key(v) if f == "title" else _norm(v)
+        counts[norm] = counts.get(norm, 0) + n
+        exact[v] = exact.get(v, 0) + n
+    best_i, _, best_v = candidates[0]
+    best_key = None
+    for i, _, v in candidates:
+        length = len(v) if isinstance(v, str) else 0
+        if how == "longest":
+            key = (length, 0, 0)
+        elif how == "common":
+            key = (counts[norm_of[v]], exact[v], length)
+        else:
+            key = (counts[norm_of[v]], 0, 0)
+        if best_key is None or key > best_key:
+            best_key, best_i, best_v = key, i, v
+    top = sorted(counts.values(), reverse=True)
+    with_value = sum(n for _, n, _ in candidates)
+    if with_value == 1:
+        reason = "only member with a value"
+    elif len(counts) == 1:
+        reason = f"all {with_value} members with a value agree"
+    elif how == "longest":
+        reason = f"longest {f.replace('_', ' ')}"
+    elif top[0] > top[1]:
+        reason = f"most common among members ({top[0]} of {with_value})"
+    elif how == "common":
+        reason = f"tie among members; longest {f.replace('_', ' ')}"
+    else:
+        reason = "tie among members; from the record with most fields"
+    return best_v, best_i, reason
+
+
+def _union(members: list[Record], union_order: list[int], f: str) -> list[str]:
+    """Every member's values of list field `f`, richest member first, without repeats."""
+    seen: set[object] = set()
+    seen_lists: set[tuple[str, ...]] = set()
+    union: list[str] = []
+    folded = f in ("subjects", "series")
+    for i in union_order:
+        given = getattr(members[i], f)
+        if not given:
+            continue
+        as_tuple = tuple(given)
+        if as_tuple in seen_lists:
+            continue
+        seen_lists.add(as_tuple)
+        for v in given:
+            n = fold(v) if folded else v
+            if n not in seen:
+                seen.add(n)
+                union.append(v)
+    return union
+
+
+def _partners(members: list[Record]) -> list[str]:
+    return sorted({r.partner_id for r in members}.union([h.partner_id for r in members for h in r.holdings]))
 
 
 def build_merged(mid: str, members: list[Record], evidence: list[MatchEvidence], work_id: str) -> MergedRecord:
@@ -499,14 +657,7 @@ def build_merged(mid: str, members: list[Record], evidence: list[MatchEvidence],
             series=list(rec.series), urls=list(rec.urls),
         )
 
-    # copies of one record (same fingerprint) are weighed once each but compared as one variant
-    weight: dict[tuple, list[int]] = {}
-    for i, r in enumerate(members):
-        weight.setdefault(_fingerprint(r), [i, 0])[1] += 1
-    variants = [(i, n) for i, n in weight.values()]
-    richness = {i: _richness(members[i]) for i, _ in variants}
-    variants.sort(key=lambda v: (-richness[v[0]], v[0]))  # richest first
-    order = [i for i, _ in variants]
+    variants, order, richness = _variants(members)
     values: dict[str, object] = {}
     provenance: dict[str, FieldSource] = {}
     if len(variants) == 1:  # every member has the same content: copies of one record
@@ -515,56 +666,12 @@ def build_merged(mid: str, members: list[Record], evidence: list[MatchEvidence],
         for f in _CHOSEN:
             values[f] = getattr(rec, f)
         provenance = dict.fromkeys(_CHOSEN, src)
-    for f, how in _CHOSEN.items() if len(variants) > 1 else ():
-        candidates = [(i, n, getattr(members[i], f)) for i, n in variants]
-        candidates = [c for c in candidates if c[2] not in (None, "", MaterialType.OTHER)]
-        if not candidates:
-            values[f] = MaterialType.OTHER if f == "material_type" else None
-            continue
-        if len(candidates) == 1:
-            i, n, values[f] = candidates[0]
-            rec = members[i]
-            reason = "only member with a value" if n == 1 else f"all {n} members with a value agree"
-            provenance[f] = FieldSource(member=rec.key, partner_id=rec.partner_id, reason=reason)
-            continue
-        norm_of: dict[object, object] = {}
-        counts: dict[object, int] = {}
-        exact: dict[object, int] = {}
-        for _, n, v in candidates:
-            norm = norm_of.get(v)
-            if norm is None:
-                norm = norm_of[v] = title_key(v) if f == "title" else _norm(v)
-            counts[norm] = counts.get(norm, 0) + n
-            exact[v] = exact.get(v, 0) + n
-        best_i, _, best_v = candidates[0]
-        best_key = None
-        for i, _, v in candidates:
-            length = len(v) if isinstance(v, str) else 0
-            if how == "longest":
-                key = (length, 0, 0)
-            elif how == "common":
-                key = (counts[norm_of[v]], exact[v], length)
-            else:
-                key = (counts[norm_of[v]], 0, 0)
-            if best_key is None or key > best_key:
-                best_key, best_i, best_v = key, i, v
-        top = sorted(counts.values(), reverse=True)
-        with_value = sum(n for _, n, _ in candidates)
-        if with_value == 1:
-            reason = "only member with a value"
-        elif len(counts) == 1:
-            reason = f"all {with_value} members with a value agree"
-        elif how == "longest":
-            reason = f"longest {f.replace('_', ' ')}"
-        elif top[0] > top[1]:
-            reason = f"most common among members ({top[0]} of {with_value})"
-        elif how == "common":
-            reason = f"tie among members; longest {f.replace('_', ' ')}"
-        else:
-            reason = "tie among members; from the record with most fields"
-        values[f] = best_v
-        rec = members[best_i]
-        provenance[f] = FieldSource(member=rec.key, partner_id=rec.partner_id, reason=reason)
+    else:
+        for f, how in _CHOSEN.items():
+            values[f], i, reason = _choose(members, variants, f, how)
+            if i is not None:
+                rec = members[i]
+                provenance[f] = FieldSource(member=rec.key, partner_id=rec.partner_id, reason=reason)
 
     authors_from = next((i for i in order if members[i].authors), None)
     if authors_from is None:
@@ -578,26 +685,67 @@ def build_merged(mid: str, members: list[Record], evidence: list[MatchEvidence],
         )
     union_order = order + [i for i in range(len(members)) if i not in richness]
     for f in _UNION:
-        seen: set[object] = set()
-        seen_lists: set[tuple[str, ...]] = set()
-        union: list[str] = []
-        for i in union_order:
-            given = getattr(members[i], f)
-            if not given:
-                continue
-            as_tuple = tuple(given)
-            if as_tuple in seen_lists:
-                continue
-            seen_lists.add(as_tuple)
-            for v in given:
-                n = fold(v) if f in ("subjects", "series") else v
-                if n not in seen:
-                    seen.add(n)
-                    union.append(v)
-        values[f] = union
+        values[f] = union = _union(members, union_order, f)
         if union:
             provenance[f] = _UNION_SOURCE
     return MergedRecord(
         id=mid, members=list(members), holdings=holdings, partners=partners, evidence=list(evidence),
         provenance=provenance, work_id=work_id, **values,
     )
+
+
+# The display fields ranking and facets read (federator.rank, federator.facets).
+_VIEW_CHOSEN = ("title", "part", "responsibility", "publisher", "year", "language", "material_type")
+
+
+class MergedView:
+    """One merged record as ranking and facets see it: its id and the display values they read
+    (chosen exactly as `build_merged` chooses them), from a snapshot of the cluster. The full
+    record (provenance, holdings, evidence, identifier unions) is built on first use: a search
+    ranks and counts every merged record but shows a page of them."""
+
+    __slots__ = ("id", "title", "part", "responsibility", "authors", "publisher", "year", "language",
+                 "material_type", "subjects", "series", "partners", "score", "work_id", "_members",
+                 "_evidence", "_full")
+
+    def __init__(self, mid: str, members: tuple[Record, ...], evidence: tuple[MatchEvidence, ...], work_id: str,
+                 contents: list[int] | None = None):
+        self.id = mid
+        self.work_id = work_id
+        self._members = members
+        self._evidence = evidence
+        self._full: MergedRecord | None = None
+        self.score: float | None = None
+        self.partners = _partners(members)  # type: ignore[arg-type]
+        first = members[0]
+        if len(members) == 1:
+            self._set(first, first.authors, first.subjects, first.series)  # read only: no copies
+            return
+        ms = list(members)
+        variants, order, richness = _variants(ms, contents)
+        rec = ms[order[0]]
+        authors_from = next((i for i in order if ms[i].authors), None)
+        authors = list(ms[authors_from].authors) if authors_from is not None else []
+        union_order = order + [i for i in range(len(ms)) if i not in richness]
+        self._set(rec, authors, _union(ms, union_order, "subjects"), _union(ms, union_order, "series"))
+        if len(variants) > 1:
+            for f in _VIEW_CHOSEN:
+                values = [getattr(ms[i], f) for i, _ in variants]
+                first = values[0]
+                if first is not None and first != "" and first is not MaterialType.OTHER and values.count(first) == len(values):
+                    continue  # every variant agrees: _choose would pick that value (already set)
+                setattr(self, f, _choose(ms, variants, f, _CHOSEN[f])[0])
+
+    def _set(self, rec: Record, authors: list[str], subjects: list[str], series: list[str]) -> None:
+        self.title, self.part, self.responsibility = rec.title, rec.part, rec.responsibility
+        self.publisher, self.year, self.language = rec.publisher, rec.year, rec.language
+        self.material_type = rec.material_type
+        self.authors, self.subjects, self.series = authors, subjects, series
+
+    def full(self) -> MergedRecord:
+        """The merged record itself (built once), carrying the score ranking gave this view."""
+        m = self._full
+        if m is None:
+            m = self._full = build_merged(self.id, list(self._members), list(self._evidence), self.work_id)
+        m.score = self.score
+        return m

@@ -7,8 +7,9 @@ answered from the data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, overload
 
 from federator.records.model import Holding, MaterialType, Record
 
@@ -126,6 +127,10 @@ class MergedRecord:
     urls: list[str] = field(default_factory=list)  # union over members
     score: float | None = None  # set by federator.rank.rank; None until ranked
 
+    def full(self) -> MergedRecord:
+        """The record itself (a compact view of one builds it: see MergedList)."""
+        return self
+
     def why(self, names: Mapping[str, str] | None = None) -> list[str]:
         """"Why were these merged", in plain lines: every match that joined two members (its
         rule and reasons), then which member gave which display fields and why.
@@ -167,3 +172,60 @@ class Work:
     id: str  # "work-" + the smallest edition id
     edition_ids: list[str]  # sorted MergedRecord ids
     evidence: list[MatchEvidence] = field(default_factory=list)  # the work-level matches
+
+
+class RecordView(Protocol):
+    """What ranking and facets read of a merged record: a MergedRecord, or a compact view of one
+    (federator.dedup.cluster.MergedView) that builds the record when asked (`full`)."""
+
+    id: str
+    title: str | None
+    part: str | None
+    responsibility: str | None
+    authors: list[str]
+    publisher: str | None
+    year: int | None
+    language: str | None
+    material_type: MaterialType
+    subjects: list[str]
+    series: list[str]
+    partners: list[str]
+    score: float | None
+
+    def full(self) -> MergedRecord: ...
+
+
+class MergedList(Sequence[MergedRecord]):
+    """Merged records in a fixed order, each built when first read (indexing, slicing,
+    iterating); `views` are the compact records ranking and facets work on, so a search builds
+    only the records it shows."""
+
+    __slots__ = ("views",)
+
+    def __init__(self, views: list[RecordView]):
+        self.views = views
+
+    def __len__(self) -> int:
+        return len(self.views)
+
+    @overload
+    def __getitem__(self, i: int) -> MergedRecord: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[MergedRecord]: ...
+
+    def __getitem__(self, i: int | slice) -> MergedRecord | list[MergedRecord]:
+        if isinstance(i, slice):
+            return [v.full() for v in self.views[i]]
+        return self.views[i].full()
+
+    def __iter__(self) -> Iterator[MergedRecord]:
+        return (v.full() for v in self.views)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MergedList):
+            return self.views == other.views or list(self) == list(other)
+        return list(self) == other
+
+    def __repr__(self) -> str:
+        return f"MergedList({len(self.views)} merged records)"
