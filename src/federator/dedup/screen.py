@@ -42,6 +42,7 @@ from federator.dedup.match import (
     CONTAINED_MIN,
     CONTAINED_MIN_CHARS,
     CONTAINED_STRONG_MIN,
+    EVIDENCE_TITLE_FLOOR,
     FUSED_EXTRA_CHARS,
     FUSED_MIN_CHARS,
     ID_TITLE_MIN,
@@ -249,7 +250,23 @@ def screen_reason(a: ScreenKeys, b: ScreenKeys) -> str | None:
         shared = sum(map(_word_weight, a.title_set & pa)) + sum(map(_word_weight, b.title_set & pb))
         if total and 100.0 * shared / total >= WORD_MIN:
             return None
+    if _evidence_bound(a, b, pa, pb) >= EVIDENCE_TITLE_FLOOR:
+        return None
     return "titles too far apart for any rule"
+
+
+def _evidence_bound(a: ScreenKeys, b: ScreenKeys, pa: frozenset[str], pb: frozenset[str]) -> float:
+    """Upper bound of the weighted agreement of the cleaned titles (match.evidence_features,
+    weighted_title_agreement over _cleaned_words): shared weight S over S plus the weight D of
+    words left unmatched. Only words with a partner can be shared, so S is at most their
+    weight; words with no partner that cannot be a citation leftover stay in the cleaned title
+    and unmatched, so D is at least their weight; S / (S + D) grows with S and falls with D."""
+    shared = sum(map(_word_weight, a.title_set & pa)) + sum(map(_word_weight, b.title_set & pb))
+    if not shared:
+        return 0.0
+    dead = sum(_word_weight(w) for w in a.kept() if w not in pa and not _maybe_leftover(w, b.context(), b.keys.joined))
+    dead += sum(_word_weight(w) for w in b.kept() if w not in pb and not _maybe_leftover(w, a.context(), a.keys.joined))
+    return 100.0 * shared / (shared + dead)
 
 
 def may_match(a: ScreenKeys, b: ScreenKeys) -> bool:
