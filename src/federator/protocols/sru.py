@@ -53,7 +53,10 @@ DIAG_PREFIX = "info:srw/diagnostic/1/"
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 T = TypeVar("T")
 
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+# collect_ids=False: libxml2 otherwise keeps a hash of every ID attribute for getElementById,
+# which nothing here uses; 25 % of the parse time of a 150 KB answer (2.8 -> 2.1 ms).
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                         collect_ids=False)
 
 # The common entries of the SRU diagnostics list (info:srw/diagnostic/1/N).
 DIAGNOSTICS: dict[int, str] = {
