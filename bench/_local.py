@@ -54,6 +54,15 @@ SRU_RECORD = (b"<zs:record><zs:recordSchema>info:srw/schema/1/marcxml-v1.1</zs:r
 SRU_TAIL = b"</zs:records></zs:searchRetrieveResponse>"
 
 
+def sru_response(payloads: Sequence[bytes], hits: int | None = None) -> bytes:
+    """An SRU 1.2 searchRetrieveResponse body around MARCXML record payloads (also the
+    normaliser tests' and bench/normalise.py's input, through tests/support/normalised.py)."""
+    body = [SRU_HEAD % (len(payloads) if hits is None else hits)]
+    body += [SRU_RECORD % (data, n) for n, data in enumerate(payloads, 1)]
+    body.append(SRU_TAIL)
+    return b"".join(body)
+
+
 # --- the machine ----------------------------------------------------------------------------------
 
 def machine() -> str:
@@ -107,11 +116,8 @@ def build_responses(partners: int, records: int, variants: int = len(VARIANT_WOR
             found = catalog.search(Clause("any", "=", word))
             if len(found) < records:
                 raise RuntimeError(f"partner {i}: only {len(found)} hits for {word!r}")
-            body = [SRU_HEAD % len(found)]
-            for n, pos in enumerate(found[:records], 1):
-                body.append(SRU_RECORD % (catalog.serialised(pos, "marcxml"), n))
-            body.append(SRU_TAIL)
-            per_variant.append(b"".join(body))
+            per_variant.append(sru_response([catalog.serialised(pos, "marcxml") for pos in found[:records]],
+                                            hits=len(found)))
         out.append(per_variant)
     return out
 

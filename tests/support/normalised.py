@@ -14,6 +14,7 @@ from federator.protocols.sru import parse_response
 from federator.records.marcxml import marc_to_element
 from federator.records.model import Record
 from federator.records.normalise import normalise_iso2709, normalise_xml, read_marc, record_cache
+from tests.support.bench import load_bench
 
 ROOT = Path(__file__).resolve().parents[2]
 MARC = ROOT / "tests" / "fixtures" / "marc"
@@ -27,13 +28,6 @@ BINARY = [
 ]
 XML = [MARC / "koha_misc4dev_biblios_slice.marcxml.xml", *sorted((MARC / "openlibrary_test_inputs" / "xml_input").glob("*.xml"))]
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-SRU_HEAD = (b'<?xml version="1.0" encoding="UTF-8"?>'
-            b'<zs:searchRetrieveResponse xmlns:zs="http://www.loc.gov/zing/srw/">'
-            b"<zs:version>1.2</zs:version><zs:numberOfRecords>%d</zs:numberOfRecords><zs:records>")
-SRU_RECORD = (b"<zs:record><zs:recordSchema>info:srw/schema/1/marcxml-v1.1</zs:recordSchema>"
-              b"<zs:recordPacking>xml</zs:recordPacking><zs:recordData>%s</zs:recordData>"
-              b"<zs:recordPosition>%d</zs:recordPosition></zs:record>")
-SRU_TAIL = b"</zs:records></zs:searchRetrieveResponse>"
 
 
 def _name(path: Path) -> str:
@@ -41,10 +35,7 @@ def _name(path: Path) -> str:
 
 
 def _sru(records: list[bytes]) -> bytes:
-    body = [SRU_HEAD % len(records)]
-    body += [SRU_RECORD % (data, n) for n, data in enumerate(records, 1)]
-    body.append(SRU_TAIL)
-    return b"".join(body)
+    return load_bench("_local").sru_response(records)  # the benchmark partners' own answers
 
 
 def cases() -> Iterator[tuple[str, Record | None]]:

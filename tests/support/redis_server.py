@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.servers import free_port
+from tests.support.servers import free_port, stop_process
 
 
 def _ping(port: int) -> bool:
@@ -44,11 +44,4 @@ def redis_server(workdir: Path, *, startup_timeout: float = 10.0) -> Iterator[st
             time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stop_process(proc)

@@ -17,6 +17,7 @@ starts, so there is no race for the port.
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -94,3 +95,16 @@ def serve_app(app: Any = None, *, factory: Callable[[str], Any] | None = None, h
         sock.close()
         if thread.is_alive():
             raise ServerError(f"test server on port {port} did not stop within {shutdown_timeout} s")
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    """Stop a server process started by a test: SIGTERM, then SIGKILL if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()

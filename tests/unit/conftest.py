@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.servers import stop_process
+
 # A small CQL-to-PQF mapping for yaz-ztest (format of YAZ's etc/pqf.properties). bath.isbn, the
 # `adj` relation and most modifiers are deliberately absent, so the server answers them with its
 # real diagnostics 1/16, 1/19, 1/20 and 1/46.
@@ -91,9 +93,4 @@ def sru_ztest(tmp_path_factory) -> str:
                 time.sleep(0.05)
         yield f"http://127.0.0.1:{port}/Default"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)

@@ -85,3 +85,41 @@ def copy_as(rec: Record, partner_id: str, **changes) -> Record:
 def silver_pairs() -> list[dict[str, str]]:
     with SILVER.open(newline="", encoding="utf-8") as fh:
         return [r for r in csv.DictReader(fh) if r["source_a"] == r["source_b"] == "loc_sample"]
+
+
+# -- benchmark rows (bench/dedup_benchmark.py's mapping) for the rule tests ---------------------
+
+def benchmark_pair(row: tuple[str, ...]) -> tuple[Record, Record]:
+    """A DBLP-Scholar pair row (id, left title/authors/venue/year, right title/authors/venue/year,
+    what the explanation must name) as the benchmark maps it to two records."""
+    from tests.support.bench import load_bench
+
+    bench = load_bench("dedup_benchmark")
+    rid, lt, la, lv, ly, rt, ra, rv, ry, _ = row
+    return bench.to_record("l", rid, lt, la, lv, ly), bench.to_record("r", rid, rt, ra, rv, ry)
+
+
+def benchmark_book(title: str, authors: str, year: str, series: str = "") -> Record:
+    """A library-style record built through the benchmark's mapping."""
+    from tests.support.bench import load_bench
+
+    return load_bench("dedup_benchmark").to_record("p", title[:8], title, authors, series, year)
+
+
+def assert_same_edition(row: tuple[str, ...]) -> None:
+    """The pair of `row` merges at edition level, both ways, by the rule its last field names."""
+    from federator.dedup.match import match
+
+    a, b = benchmark_pair(row)
+    result = match(a, b)
+    assert result.level == "edition", result.explanation
+    assert row[-1] in result.explanation
+    assert match(b, a).level == "edition"  # symmetric
+
+
+def assert_apart(a: Record, b: Record, why: str) -> None:
+    """`a` and `b` are not the same edition, either way round."""
+    from federator.dedup.match import match
+
+    assert match(a, b).level != "edition", (why, match(a, b).explanation)
+    assert match(b, a).level != "edition", why
