@@ -22,6 +22,8 @@ from federator.query.model import Query
 from federator.records.model import Holding, Record
 from federator.resilience import PartnerGuard, iso_time
 
+LAUNCH_STEPS = 2  # event-loop turns given to each partner's task as it starts (see fan_out)
+
 OK = "ok"
 TIMEOUT = "timeout"
 ERROR = "error"
@@ -95,10 +97,16 @@ async def fan_out(targets: Sequence[tuple[Partner, PartnerGuard]], query: Query,
     """Yield each partner's outcome as it finishes; at `deadline` seconds the rest as timeouts."""
     deadline_at = time.monotonic() + deadline
     started = time.perf_counter()
-    tasks = {
-        asyncio.ensure_future(run_partner(p, c, query, limit=limit, deadline_at=deadline_at)): p
-        for p, c in targets
-    }
+    tasks: dict[asyncio.Future, Partner] = {}
+    for p, c in targets:
+        tasks[asyncio.ensure_future(run_partner(p, c, query, limit=limit, deadline_at=deadline_at))] = p
+        # Let this partner's task run up to its first network wait (translating the query,
+        # the guard, building and writing the request: two steps, the second in the task that
+        # owns the HTTP exchange) before the next partner's starts. Started all at once, every
+        # request waited for the other partners' requests to be built: the first left ~4 ms
+        # into the search instead of ~0.5 ms, which the fastest partner's answer then waited out.
+        for _ in range(LAUNCH_STEPS):
+            await asyncio.sleep(0)
     pending = set(tasks)
     try:
         while pending:
