@@ -116,7 +116,7 @@ ANOTHER_BOOK_WORDS = frozenset(
     errata teacher teachers student students instructor exercises""".split()
 )
 
-# Titles that differ only in spacing and typos (see _spacing_variants): each word must be found
+# Titles that differ only in spacing and typos (see spacing_variants): each word must be found
 # in the other title's letters, be a typo of one of its words, or share its first STEM_MIN_CHARS
 # letters ("discovering"/"discovery"); "Austria"/"Australia" and "fishes"/"birds" are other books.
 STEM_MIN_CHARS = 6
@@ -250,7 +250,7 @@ def word_agreement(wa: tuple[str, ...], wb: tuple[str, ...]) -> tuple[float, boo
     return 200.0 * matched / (len(sa) + len(sb)), substituted
 
 
-def _word_weight(w: str) -> int:
+def word_weight(w: str) -> int:
     """Long words are rarer and say more about which book it is; very common academic and
     bibliographic words, and numbers, say little."""
     if w in COMMON_TITLE_WORDS or w.isdigit():
@@ -268,15 +268,15 @@ def _same_word(w: str, v: str) -> bool:
 
 
 def weighted_title_agreement(wa: tuple[str, ...], wb: tuple[str, ...]) -> float:
-    """Dice coefficient (0-100) of two word lists with each word weighted (`_word_weight`), a
+    """Dice coefficient (0-100) of two word lists with each word weighted (`word_weight`), a
     word with a typo counting as present: two titles that share their long, specific words agree
     even when one adds or drops a few short or common ones."""
     sa, sb = set(wa), set(wb)
     if not sa or not sb:
         return 0.0
-    total = sum(map(_word_weight, sa)) + sum(map(_word_weight, sb))
+    total = sum(map(word_weight, sa)) + sum(map(word_weight, sb))
     common = sa & sb
-    shared = 2 * sum(map(_word_weight, common))  # the same word on both sides first (cheap)
+    shared = 2 * sum(map(word_weight, common))  # the same word on both sides first (cheap)
     free = [v for v in sb if v not in common and not v.isdigit()]
     for w in sorted(sa - common, key=len, reverse=True):
         if not free:
@@ -285,7 +285,7 @@ def weighted_title_agreement(wa: tuple[str, ...], wb: tuple[str, ...]) -> float:
             continue
         i = _typo_of(w, free)
         if i >= 0:
-            shared += _word_weight(w) + _word_weight(free[i])
+            shared += word_weight(w) + word_weight(free[i])
             del free[i]
     return 100.0 * shared / total
 
@@ -311,7 +311,7 @@ def _title_pair(wa: tuple[str, ...], wb: tuple[str, ...]) -> tuple[float, bool]:
     return min(fuzz.ratio(" ".join(wa), " ".join(wb)), agreement), substituted
 
 
-def _spaceless(key: str) -> str:
+def spaceless(key: str) -> str:
     """A title key with its spaces, and a leading article run into the next word, removed."""
     text = key.replace(" ", "")
     for article in ("the", "an", "a"):
@@ -326,7 +326,7 @@ def title_compare(a: RecordKeys, b: RecordKeys) -> tuple[float, bool]:
     words were substituted rather than added."""
     if not a.title or not b.title:
         return 0.0, True
-    if a.title != b.title and _spaceless(a.title) == _spaceless(b.title):
+    if a.title != b.title and spaceless(a.title) == spaceless(b.title):
         return 100.0, False  # words run together or split ("thegarlicproject", "data base")
     best = _title_pair(a.title_words, b.title_words)
     if best[0] < 100.0 and not (a.subtitle and b.subtitle):
@@ -499,7 +499,7 @@ def _additions_explained(a: RecordKeys, b: RecordKeys) -> bool:
 
 
 # "and" run into the next author's initials in a citation ("... Kamel, I. andC. Faloutsos").
-_CONJOINED_INITIALS = re.compile(r"and[a-z]{1,2}")
+CONJOINED_INITIALS = re.compile(r"and[a-z]{1,2}")
 
 
 def _citation_leftover(w: str, context: frozenset[str], joined: str) -> bool:
@@ -507,7 +507,7 @@ def _citation_leftover(w: str, context: frozenset[str], joined: str) -> bool:
     a number, a fragment, a word of an author, publisher or series name or of CITATION_WORDS,
     one of those run together with a neighbour ("andh", "Kriegel."), or title words run
     together ("memorydata" for "memory data")."""
-    if w.isdigit() or len(w) < 3 or w in context or w in CITATION_WORDS or _CONJOINED_INITIALS.fullmatch(w):
+    if w.isdigit() or len(w) < 3 or w in context or w in CITATION_WORDS or CONJOINED_INITIALS.fullmatch(w):
         return True
     if len(w) >= FUSED_MIN_CHARS and w in joined:
         return True
@@ -669,7 +669,7 @@ def _same_stem(w: str, v: str) -> bool:
     return min(len(w), len(v)) >= STEM_MIN_CHARS and w[:STEM_MIN_CHARS] == v[:STEM_MIN_CHARS]
 
 
-def _spacing_variants(a: RecordKeys, b: RecordKeys) -> float:
+def spacing_variants(a: RecordKeys, b: RecordKeys) -> float:
     """Character similarity (0-100) of the two whole titles with spaces removed, when they
     differ only in how words are split or run together ("sleepers andworkaholicscaching") and by
     typos; 0 when a word of either title is neither found in the other title's letters nor a
@@ -848,7 +848,7 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
       - or one title contains the other (CONTAINED_MIN), adding only citation leftovers
         (names, numbers, publisher/series words, CITATION_WORDS), and the authors are compatible;
       - or, authors compatible, one title is the other cut short (TRUNCATED_MIN_WORDS), the
-        titles agree but for word splitting and typos (_spacing_variants), or they agree once
+        titles agree but for word splitting and typos (spacing_variants), or they agree once
         citation leftovers are dropped from both (title_compare_cleaned);
       - or two or more people agree and the titles share their specific words
         (weighted_title_agreement, WEIGHTED_STRONG_MIN);
@@ -892,7 +892,7 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
     evidence: float | None = None
     if not (title_work or title_close or contained >= CONTAINED_STRONG_MIN):
         cleaned = _cleaned_agreement(a, b)
-        if not cleaned and _spacing_variants(a, b) < TITLE_EDITION_MIN:
+        if not cleaned and spacing_variants(a, b) < TITLE_EDITION_MIN:
             if ag.level == "strong":
                 weighted = weighted_title_agreement(a.title_words, b.title_words)
             if weighted < WEIGHTED_STRONG_MIN:
@@ -992,7 +992,7 @@ def _fuzzy_match(a: RecordKeys, b: RecordKeys, scores: dict[str, float]) -> Matc
         basis = "one title is the other cut short"
         if a.isbns and b.isbns:
             conflicts.append(f"{basis} only, and different ISBNs")
-    elif (spaced := _spacing_variants(a, b)) >= TITLE_EDITION_MIN:
+    elif (spaced := spacing_variants(a, b)) >= TITLE_EDITION_MIN:
         basis = f"titles agree ({spaced:.0f}) but for how words are split or run together"
         if a.isbns and b.isbns:
             conflicts.append(f"{basis} only, and different ISBNs")

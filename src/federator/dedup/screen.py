@@ -35,7 +35,7 @@ from rapidfuzz.fuzz import ratio
 
 from federator.dedup.keys import RecordKeys, context_words
 from federator.dedup.match import (
-    _CONJOINED_INITIALS,
+    CONJOINED_INITIALS,
     ANOTHER_BOOK_WORDS,
     CITATION_WORDS,
     CLEANED_MIN_WORDS,
@@ -53,9 +53,9 @@ from federator.dedup.match import (
     TITLE_SUBSTITUTION_MIN,
     TITLE_WORK_MIN,
     WEIGHTED_STRONG_MIN,
-    _spaceless,
-    _spacing_variants,
-    _word_weight,
+    spaceless,
+    spacing_variants,
+    word_weight,
     author_agreement,
     title_containment,
 )
@@ -69,7 +69,7 @@ ID_WORD_MIN = min(ID_TITLE_MIN, ISSN_TITLE_MIN, WORD_MIN)
 # Below this title similarity the fuzzy rule looks at nothing but containment, citation leftovers,
 # spacing and weighted agreement, and only for authors that agree (`author_agreement`).
 TITLE_PAIR_MIN = min(TITLE_WORK_MIN, TITLE_CLOSE_MIN)
-# The lowest character ratio of whole titles (spaces removed) any path accepts (_spacing_variants).
+# The lowest character ratio of whole titles (spaces removed) any path accepts (spacing_variants).
 SPACING_MIN = min(TITLE_EDITION_MIN, WORD_MIN)
 # The lowest partial ratio a containment accepts.
 CONTAINED_LOW = min(CONTAINED_MIN, CONTAINED_STRONG_MIN)
@@ -92,7 +92,7 @@ class ScreenKeys:
         self.all_words = self.title_set if self.words_set <= self.title_set else self.title_set | self.words_set
         self.title_dups = len(self.title_set) != len(k.title_words)
         self.spaceless = k.title.replace(" ", "")
-        self.spaceless_art = _spaceless(k.title) if k.title else ""
+        self.spaceless_art = spaceless(k.title) if k.title else ""
         self._context: frozenset[str] | None = None
         self._kept: tuple[str, ...] | None = None
         self._weights: int | None = None
@@ -103,7 +103,7 @@ class ScreenKeys:
 
     def weights(self) -> int:
         if self._weights is None:
-            self._weights = sum(map(_word_weight, self.title_set))
+            self._weights = sum(map(word_weight, self.title_set))
         return self._weights
 
     def by_length(self) -> dict[int, list[str]]:
@@ -161,7 +161,7 @@ def _dice_bound(x: frozenset[str], y: frozenset[str], px: frozenset[str], py: fr
 def _maybe_leftover(w: str, context: frozenset[str], other_joined: str = "") -> bool:
     """Whether the cleaned comparison might drop `w` as a citation leftover
     (match._citation_leftover, with `context` one record's context words)."""
-    if w.isdigit() or len(w) < 3 or w in context or w in CITATION_WORDS or _CONJOINED_INITIALS.fullmatch(w):
+    if w.isdigit() or len(w) < 3 or w in context or w in CITATION_WORDS or CONJOINED_INITIALS.fullmatch(w):
         return True
     n = len(w)
     if n >= FUSED_MIN_CHARS and w in other_joined:
@@ -235,9 +235,9 @@ def screen_reason(a: ScreenKeys, b: ScreenKeys) -> str | None:
     if ag not in ("compatible", "strong"):
         return "titles not close and authors do not agree"
     # ... and one title contained in the other, citation leftovers, spacing or weighted agreement
-    # (_spacing_variants is the ratio of the spaceless titles, or 0; title_containment the partial
+    # (spacing_variants is the ratio of the spaceless titles, or 0; title_containment the partial
     # ratio of the shorter joined title in the longer, or 0 for a short one)
-    if ratio(a.spaceless, b.spaceless, score_cutoff=SPACING_MIN) and _spacing_variants(ka, kb) >= SPACING_MIN:
+    if ratio(a.spaceless, b.spaceless, score_cutoff=SPACING_MIN) and spacing_variants(ka, kb) >= SPACING_MIN:
         return None
     if min(len(ka.joined), len(kb.joined)) >= CONTAINED_MIN_CHARS and title_containment(ka, kb) >= CONTAINED_LOW:
         return None
@@ -247,7 +247,7 @@ def screen_reason(a: ScreenKeys, b: ScreenKeys) -> str | None:
         return None
     if ag == "strong":  # weighted agreement: only words with a partner add to the shared weight
         total = a.weights() + b.weights()
-        shared = sum(map(_word_weight, a.title_set & pa)) + sum(map(_word_weight, b.title_set & pb))
+        shared = sum(map(word_weight, a.title_set & pa)) + sum(map(word_weight, b.title_set & pb))
         if total and 100.0 * shared / total >= WORD_MIN:
             return None
     if _evidence_bound(a, b, pa, pb) >= EVIDENCE_TITLE_FLOOR:
@@ -261,11 +261,11 @@ def _evidence_bound(a: ScreenKeys, b: ScreenKeys, pa: frozenset[str], pb: frozen
     words left unmatched. Only words with a partner can be shared, so S is at most their
     weight; words with no partner that cannot be a citation leftover stay in the cleaned title
     and unmatched, so D is at least their weight; S / (S + D) grows with S and falls with D."""
-    shared = sum(map(_word_weight, a.title_set & pa)) + sum(map(_word_weight, b.title_set & pb))
+    shared = sum(map(word_weight, a.title_set & pa)) + sum(map(word_weight, b.title_set & pb))
     if not shared:
         return 0.0
-    dead = sum(_word_weight(w) for w in a.kept() if w not in pa and not _maybe_leftover(w, b.context(), b.keys.joined))
-    dead += sum(_word_weight(w) for w in b.kept() if w not in pb and not _maybe_leftover(w, a.context(), a.keys.joined))
+    dead = sum(word_weight(w) for w in a.kept() if w not in pa and not _maybe_leftover(w, b.context(), b.keys.joined))
+    dead += sum(word_weight(w) for w in b.kept() if w not in pb and not _maybe_leftover(w, a.context(), a.keys.joined))
     return 100.0 * shared / (shared + dead)
 
 
