@@ -53,6 +53,7 @@ from typing import ClassVar
 import httpx
 from lxml import etree
 
+from federator import safexml
 from federator.config import Partner
 from federator.connector import MAX_WARNINGS, Fetch
 from federator.errors import ConfigError, PartnerDiagnostic, PartnerError, PartnerTimeout, PartnerUnsupported
@@ -269,7 +270,7 @@ class Z3950Connector:
         return f": index {', '.join(names)}" if names else ""
 
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True)
+_PARSER = safexml.parser(remove_blank_text=True)
 
 
 def _warn(fetch: Fetch, message: str) -> None:

@@ -14,6 +14,7 @@ from federator.protocols.sru import parse_response
 from federator.records.marcxml import marc_to_element
 from federator.records.model import Record
 from federator.records.normalise import normalise_iso2709, normalise_xml, read_marc, record_cache
+from federator.safexml import PARSER
 from tests.support.bench import load_bench
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +28,6 @@ BINARY = [
     *sorted((MARC / "openlibrary_test_inputs").glob("*/*.mrc")),
 ]
 XML = [MARC / "koha_misc4dev_biblios_slice.marcxml.xml", *sorted((MARC / "openlibrary_test_inputs" / "xml_input").glob("*.xml"))]
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def _name(path: Path) -> str:

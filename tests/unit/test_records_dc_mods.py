@@ -23,9 +23,9 @@ from federator.records import (
 )
 from federator.records.dc import DC_NS, SRW_DC_NS
 from federator.records.mods import MODS_NS
+from federator.safexml import PARSER
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "marc"
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 DC_FIELDS = ("title", "authors", "author_dates", "isbns", "issns", "lccn", "oclc_numbers", "year",
              "language", "subjects", "publisher", "material_type", "physical_description", "urls")

@@ -18,12 +18,12 @@ from federator.records import (
     normalise_xml,
 )
 from federator.records.marcxml import MARC21_NS
+from federator.safexml import PARSER
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "marc"
 KOHA = FIXTURES / "koha_misc4dev_biblios_slice.marcxml.xml"
 OPENLIBRARY_XML = FIXTURES / "openlibrary_test_inputs" / "xml_input"
 XSD = Path(__file__).parent.parent / "fixtures" / "schemas" / "marcxml" / "MARC21slim.xsd"
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 BINARY_FIXTURES = [
     FIXTURES / "loc_booksall2016_slice.mrc",
     FIXTURES / "traject_test_data.utf8.mrc",

@@ -17,9 +17,9 @@ from federator.records import (
     record_to_mods,
 )
 from federator.records.normalise import schema_name
+from federator.safexml import PARSER
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "marc"
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def first_loc():

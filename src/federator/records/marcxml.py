@@ -15,6 +15,7 @@ from lxml import etree
 from pymarc import Field, Indicators, Leader, Subfield
 
 from federator.records._text import xml_safe
+from federator.safexml import find_named, local_name
 from federator.records.marc import MarcField
 
 __all__ = ["MARC21_NS", "element_fields", "element_to_marc", "marc_to_element"]
@@ -33,29 +34,12 @@ _new_tuple = tuple.__new__
 _INDICATORS: dict[tuple[str, str], Indicators] = {}
 
 
-def _local(tag) -> str | None:
-    """Local name of an element tag; None for comments and processing instructions."""
-    if not isinstance(tag, str):
-        return None
-    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
-
-
 def _indicators(ind1: str | None, ind2: str | None) -> Indicators:
     key = ((ind1 or " ")[:1] or " ", (ind2 or " ")[:1] or " ")
     found = _INDICATORS.get(key)
     if found is None:
         found = _INDICATORS.setdefault(key, Indicators(*key))
     return found
-
-
-def _find_record(elem):
-    """The marc:record itself, or the first one inside a wrapper (collection, recordData)."""
-    if _local(elem.tag) == "record":
-        return elem
-    for child in elem.iter():
-        if _local(child.tag) == "record":
-            return child
-    return elem
 
 
 def element_fields(elem, tags: frozenset[str] | None = None) -> tuple[str | None, list[MarcField]]:
@@ -67,7 +51,7 @@ def element_fields(elem, tags: frozenset[str] | None = None) -> tuple[str | None
     with a valid tag is refused (ValueError): it is not MARC. With `tags`, only fields with those
     tags are returned (the others are not read any further).
     """
-    elem = _find_record(elem)
+    elem = find_named(elem, "record")  # the marc:record, or the first inside a wrapper
     fields: list[MarcField] = []
     append = fields.append
     good_tags = _GOOD_TAGS
@@ -76,7 +60,7 @@ def element_fields(elem, tags: frozenset[str] | None = None) -> tuple[str | None
     valid = 0  # fields with a valid tag, returned or not
     for child in elem:
         tag = child.tag
-        if tag == _DATAFIELD or (tag != _CONTROLFIELD and _local(tag) == "datafield"):
+        if tag == _DATAFIELD or (tag != _CONTROLFIELD and local_name(tag) == "datafield"):
             get = child.get
             field_tag = get("tag") or "   "
             if field_tag not in good_tags and not _tag_ok(field_tag):
@@ -93,13 +77,13 @@ def element_fields(elem, tags: frozenset[str] | None = None) -> tuple[str | None
             ind1, ind2 = get("ind1"), get("ind2")
             append(_new_tuple(MarcField, (field_tag, indicator.get(ind1) or (ind1 or " ")[:1] or " ",
                                           indicator.get(ind2) or (ind2 or " ")[:1] or " ", subfields, None)))
-        elif tag == _CONTROLFIELD or _local(tag) == "controlfield":
+        elif tag == _CONTROLFIELD or local_name(tag) == "controlfield":
             field_tag = child.get("tag") or "   "
             if field_tag in good_tags or _tag_ok(field_tag):
                 valid += 1
                 if tags is None or field_tag in tags:
                     append(_new_tuple(MarcField, (field_tag, "", "", (), child.text or "")))
-        elif tag == _LEADER or _local(tag) == "leader":
+        elif tag == _LEADER or local_name(tag) == "leader":
             leader = child.text or ""
     if not valid:
         raise ValueError("not a MARC record: no field with a valid tag")

@@ -33,6 +33,7 @@ from federator.records.identifiers import (
     normalise_oclc,
 )
 from federator.records.model import Holding, MaterialType, Record
+from federator.safexml import find_named, local_name
 
 __all__ = ["MODS_NS", "mods_to_record", "record_to_mods"]
 
@@ -73,16 +74,10 @@ _MODS_TYPES: dict[MaterialType, tuple[str | None, str | None, str]] = {
 }
 
 
-def _local(tag) -> str | None:
-    if not isinstance(tag, str):
-        return None
-    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
-
-
 def _children(elem):
     """(local name, element) of the element children of elem."""
     for child in elem:
-        name = _local(child.tag)
+        name = local_name(child.tag)
         if name is not None:
             yield name, child
 
@@ -98,15 +93,6 @@ def _first_text(elem, name: str) -> str | None:
             if text:
                 return text
     return None
-
-
-def _find_mods(elem):
-    if _local(elem.tag) == "mods":
-        return elem
-    for node in elem.iter():
-        if _local(node.tag) == "mods":
-            return node
-    return elem
 
 
 def _title(title_infos: list) -> tuple[str | None, str | None]:
@@ -268,7 +254,7 @@ def _material(resource: str | None, manuscript: bool, genres: list[str], issuanc
 
 def mods_to_record(elem, partner_id: str, *, raw: bytes | None = None) -> Record:
     """Map a MODS 3.x record (mods, or the first mods in a modsCollection) onto the Record model."""
-    mods = _find_mods(elem)
+    mods = find_named(elem, "mods")
     title_infos: list = []
     authors: list[str] = []
     primary: list[str] = []

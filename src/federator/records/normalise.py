@@ -29,6 +29,7 @@ from federator.records.marc import NORMALISED_TAGS, MarcField, normalise_fields,
 from federator.records.marcxml import element_fields, element_to_marc
 from federator.records.model import Record
 from federator.records.mods import mods_to_record
+from federator.safexml import PARSER, local_name
 
 __all__ = ["RecordCache", "UnknownSchema", "iter_iso2709", "normalise_iso2709", "normalise_xml", "read_marc",
            "record_cache", "schema_name"]
@@ -293,20 +294,16 @@ def iter_iso2709(data: bytes, partner_id: str) -> Iterator[Record]:
             yield record
 
 
-_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-
-
 def read_marc(raw: bytes) -> pymarc.Record | None:
     """The MARC record in a Record.raw (ISO 2709 or MARCXML, as received), read the way the
     normalisers read it; None when the bytes are neither (DC, MODS) or unreadable."""
     head = raw.lstrip()[:1]
     if head == b"<":
         try:
-            elem = etree.fromstring(raw, _XML_PARSER)
+            elem = etree.fromstring(raw, PARSER)
         except (etree.XMLSyntaxError, ValueError):
             return None
-        local = etree.QName(elem).localname if isinstance(elem.tag, str) else ""
-        if local not in ("record", "collection"):
+        if local_name(elem.tag) not in ("record", "collection"):
             return None
         try:
             rec = element_to_marc(elem)
