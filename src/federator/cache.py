@@ -182,7 +182,7 @@ class SharedCache:
                                             socket_connect_timeout=SHARED_TIMEOUT, retry_on_timeout=False)
 
     def _key(self, key: Hashable) -> str:
-        digest = hashlib.sha256(orjson.dumps(key, option=orjson.OPT_PASSTHROUGH_DATACLASS, default=repr)).hexdigest()
+        digest = hashlib.sha256(orjson.dumps(key)).hexdigest()  # (query text, partner ids)
         return f"federator:v{FORMAT_VERSION}:{self.namespace}:search:{digest}"
 
     async def get(self, key: Hashable) -> Snapshot | None:

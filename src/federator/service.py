@@ -267,7 +267,8 @@ class SearchService:
         async for outcome in self.outcomes(query, partners):
             by_id[outcome.status.partner_id] = outcome.status
             changed = clusterer.update(outcome.records) if outcome.records else []
-            fetched.extend(outcome.records)
+            if self.shared is not None:  # only the shared cache needs them all in one list
+                fetched.extend(outcome.records)
             yield Progress(outcome, clusterer, changed, None)
         statuses = [by_id.get(p.id) or PartnerStatus(p.id, p.name, status=ERROR, diagnostic="no outcome")
                     for p in partners]
