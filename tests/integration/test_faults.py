@@ -40,6 +40,7 @@ FAULTS = {
     "charset": ("ok", None, "character set"),
     "huge": ("error", "too_large", "larger than"),
     "gzip-bomb": ("error", "too_large", "larger than"),
+    "markup": ("ok", None, ""),
     "xxe": ("ok", None, ""),
     "bomb": ("error", "malformed", "malformed SRU response"),
 }

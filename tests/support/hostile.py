@@ -17,6 +17,8 @@ fault, so one server plays many partners (`http://127.0.0.1:<port>/<fault>`):
     charset       declared UTF-8, body in Latin-1
     huge          a 50 MB body, chunked, streamed as fast as the client reads
     gzip-bomb     about 200 KB of gzip that inflates to 200 MB
+    markup        a valid answer whose titles and authors carry HTML markup with a script in an
+                  attribute (`MARKUP`): a page must show it as text and run nothing
     xxe           a record with external entities: a local file and an HTTP URL (the canary)
     bomb          the billion-laughs entity expansion
     redirect      302 to the canary (a gateway must not follow it)
@@ -46,18 +48,28 @@ from pathlib import Path
 
 from lxml import etree
 
-__all__ = ["FAULTS", "HostileServer", "sru_body"]
+__all__ = ["FAULTS", "MARKUP", "HostileServer", "sru_body"]
 
 KOHA_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "marc" / "koha_misc4dev_biblios_slice.marcxml.xml"
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 FAULTS = ("ok", "hang", "stall", "drip", "http500", "http503", "reset", "truncated", "invalid-marc", "charset",
-          "huge", "gzip-bomb", "xxe", "bomb", "redirect", "echo-auth", "flaky", "busy", "overloaded", "switch")
+          "huge", "gzip-bomb", "markup", "xxe", "bomb", "redirect", "echo-auth", "flaky", "busy", "overloaded", "switch")
 HUGE_BYTES = 50 * 1024 * 1024
+MARKUP = '<img src="x" onerror="window.__pwned = 1"><b>Hostile</b> '  # sets window.__pwned if run
 
 
 def _real_records(n: int = 3) -> list[bytes]:
     root = etree.parse(str(KOHA_FIXTURE)).getroot()
     return [etree.tostring(r, encoding="utf-8") for r in root.findall(f"{{{MARC_NS}}}record")[:n]]
+
+
+def _with_markup(record: bytes) -> bytes:
+    """The record with MARKUP before its title (245 $a) and main author (100 $a), as text."""
+    root = etree.fromstring(record)
+    for tag in ("245", "100"):
+        for sub in root.iterfind(f"{{{MARC_NS}}}datafield[@tag='{tag}']/{{{MARC_NS}}}subfield[@code='a']"):
+            sub.text = MARKUP + (sub.text or "")
+    return etree.tostring(root, encoding="utf-8")
 
 
 def sru_body(records: list[bytes], *, hits: int | None = None, prolog: bytes = b"",
@@ -110,6 +122,7 @@ class HostileServer:
         records = _real_records()
         self.ok_body = sru_body(records)
         self.truncated_body = self.ok_body[: len(self.ok_body) * 2 // 3]
+        self.markup_body = sru_body([_with_markup(r) for r in records])
         self.invalid_marc_body = sru_body([
             b'<record xmlns="http://www.loc.gov/MARC21/slim"><leader>\xc2\xbfgarbage?</leader>'
             b'<controlfield tag="X">1</controlfield><datafield tag="24" ind1="12" ind2="">'
@@ -237,6 +250,8 @@ class HostileServer:
             send(b"0\r\n\r\n")
         elif fault == "gzip-bomb":
             send(_response("200 OK", _gzip_bomb(), extra=b"Content-Encoding: gzip\r\n"))
+        elif fault == "markup":
+            send(_response("200 OK", self.markup_body))
         elif fault == "xxe":
             send(_response("200 OK", self.xxe_body))
         elif fault == "bomb":
