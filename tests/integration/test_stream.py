@@ -11,7 +11,7 @@ import pytest
 
 from federator.api.app import create_app
 from federator.config import load_settings
-from tests.support.servers import serve_app
+from tests.support.servers import serve_app, with_slow_demo_partner
 
 SLOW = "pusnas-demo"  # holds every Indonesian-language record, so it shares many with the others
 SLOW_MS = 1200
@@ -35,10 +35,7 @@ def read_events(base: str, **params) -> list[tuple[str, dict, float]]:
 
 @pytest.fixture(scope="module")
 def slow_gateway():
-    settings = load_settings()
-    partners = [p.model_copy(update={"demo": p.demo.model_copy(update={"latency_ms": SLOW_MS})})
-                if p.id == SLOW else p for p in settings.partners]
-    settings = settings.model_copy(update={"partners": partners})
+    settings = with_slow_demo_partner(load_settings(), SLOW, SLOW_MS)
     with serve_app(factory=lambda url: create_app(settings, gateway_url=url)) as base:
         yield base, settings
 

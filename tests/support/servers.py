@@ -108,3 +108,11 @@ def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
     for stream in (proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
+
+
+def with_slow_demo_partner(settings, partner_id: str, latency_ms: int):
+    """The settings with one bundled demo partner answering `latency_ms` later than the others:
+    the slow library of the streaming tests."""
+    partners = [p.model_copy(update={"demo": p.demo.model_copy(update={"latency_ms": latency_ms})})
+                if p.id == partner_id else p for p in settings.partners]
+    return settings.model_copy(update={"partners": partners})

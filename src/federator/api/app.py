@@ -21,6 +21,7 @@ from fastapi.responses import StreamingResponse
 
 from federator import __version__
 from federator.api import errors, ops, stream, views
+from federator.api.examples import examples_router
 from federator.api.params import SearchRequest, search_params
 from federator.api.sru import sru_router
 from federator.api.responses import JSONResponse
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, gateway_url: str | None = No
     app.include_router(ops.ops_router(service, config_path=config_path))
     no_parameters = Depends(_no_parameters)
     app.include_router(sru_router(service))
+    app.include_router(examples_router(no_parameters))
 
     demo_partners = [p for p in settings.partners if p.demo is not None]
     if demo_partners:
@@ -117,7 +119,8 @@ def create_app(settings: Settings | None = None, *, gateway_url: str | None = No
         return {"service": settings.title, "version": __version__,
                 "endpoints": {"search": "/search?q=...", "record": "/records/{id}",
                               "partners": "/partners", "sru": "/sru", "openapi": "/openapi.json", "docs": "/docs",
-                              "health": "/health", "ready": "/ready", "metrics": "/metrics"}}
+                              "health": "/health", "ready": "/ready", "metrics": "/metrics",
+                              "stream": "/search/stream?q=...", "example_page": "/examples/stream#q=..."}}
 
     return app
 
