@@ -258,9 +258,6 @@ class Clusterer:
         return list(self._works)
 
     # -- internals ---------------------------------------------------------------------------
-    def _keys_of(self, key: str) -> RecordKeys:
-        return self._content_keys(self._content[key])
-
     def _content_keys(self, cid: int) -> RecordKeys:
         k = self._keys[cid]
         if k is None:

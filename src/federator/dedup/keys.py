@@ -237,16 +237,6 @@ def surname(name: str | None) -> str:
     return name_keys(name).surname
 
 
-def forename_initial(name: str | None) -> str:
-    """First letter of the forename of one name ("" when the name has none)."""
-    return name_keys(name).initial
-
-
-def author_key(authors: list[str]) -> str:
-    """Surname of the main author (the first listed), diacritics-free."""
-    return name_keys(authors[0]).surname if authors else ""
-
-
 _ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
     "eighth": 8, "ninth": 9, "tenth": 10,

@@ -337,10 +337,6 @@ def title_compare(a: RecordKeys, b: RecordKeys) -> tuple[float, bool]:
     return best
 
 
-def title_score(a: RecordKeys, b: RecordKeys) -> float:
-    return title_compare(a, b)[0]
-
-
 @dataclass(slots=True, frozen=True)
 class AuthorAgreement:
     """How two author lists compare."""

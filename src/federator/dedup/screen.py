@@ -267,8 +267,3 @@ def _evidence_bound(a: ScreenKeys, b: ScreenKeys, pa: frozenset[str], pb: frozen
     dead = sum(word_weight(w) for w in a.kept() if w not in pa and not _maybe_leftover(w, b.context(), b.keys.joined))
     dead += sum(word_weight(w) for w in b.kept() if w not in pb and not _maybe_leftover(w, a.context(), a.keys.joined))
     return 100.0 * shared / (shared + dead)
-
-
-def may_match(a: ScreenKeys, b: ScreenKeys) -> bool:
-    """False only when `match_keys` certainly says neither edition nor work."""
-    return screen_reason(a, b) is None

@@ -47,7 +47,6 @@ XCQL1_NS = "http://www.loc.gov/zing/cql/xcql/"
 SRU2_NS = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
 SRU2_DIAG_NS = "http://docs.oasis-open.org/ns/search-ws/diagnostic"
 SRU2_SCAN_NS = "http://docs.oasis-open.org/ns/search-ws/scan"
-XCQL2_NS = "http://docs.oasis-open.org/ns/search-ws/xcql"
 ZEEREX_NS = "http://explain.z3950.org/dtd/2.0/"
 DIAG_PREFIX = "info:srw/diagnostic/1/"
 VERSIONS = ("1.1", "1.2", "2.0")
