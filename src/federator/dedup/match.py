@@ -439,23 +439,9 @@ def author_agreement(a: RecordKeys, b: RecordKeys, *, shared: bool = True) -> Au
         return AuthorAgreement("strong" if n >= 2 else "compatible", n, n)
     short, long = (a.names, b.names) if len(a.names) <= len(b.names) else (b.names, a.names)
     free = list(long)
-    matched = 0
-    unmatched = []
-    for x in short:
-        for i, y in enumerate(free):
-            if names_match(x, y):
-                del free[i]
-                matched += 1
-                break
-        else:
-            unmatched.append(x)
-    swapped = 0
-    for x in unmatched:
-        for i, y in enumerate(free):
-            if _names_swapped(x, y):
-                del free[i]
-                swapped += 1
-                break
+    unmatched = _pair_off(short, free, names_match)
+    matched = len(short) - len(unmatched)
+    swapped = len(unmatched) - len(_pair_off(unmatched, free, _names_swapped))
     if swapped >= SWAPPED_NAMES_MIN:
         matched += swapped
     of = len(short)
@@ -465,6 +451,20 @@ def author_agreement(a: RecordKeys, b: RecordKeys, *, shared: bool = True) -> Au
         return AuthorAgreement("compatible", matched, of)
     # (a surname on both lists: only asked for when the titles are worth it)
     return AuthorAgreement("conflict", matched, of, shared and any(_surnames_alike(x, y) for x in short for y in long))
+
+
+def _pair_off(names, free: list, same) -> list:
+    """Take out of `free` one partner that `same(name, partner)` accepts for each of `names`,
+    first come first served; return the names left without one."""
+    left = []
+    for x in names:
+        for i, y in enumerate(free):
+            if same(x, y):
+                del free[i]
+                break
+        else:
+            left.append(x)
+    return left
 
 
 def author_score(a: RecordKeys, b: RecordKeys) -> float | None:
