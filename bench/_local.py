@@ -403,7 +403,15 @@ def search_path(marker: int, *, word: str | None = None, page_size: int = 20, st
     return f"/search{'/stream' if stream else ''}?q={q}&page_size={page_size}"
 
 
-def record_cache_option(parser) -> None:
+def delays_ms(partners: int) -> list[float]:
+    """Partner i answers after 20 + 5*i ms: the fastest after 20 ms, ten partners over 65 ms."""
+    return [20 + 5 * i for i in range(partners)]
+
+
+def partner_options(parser) -> None:
+    """--partners, --records and --record-cache: what every benchmark's partners and gateway are."""
+    parser.add_argument("--partners", type=int, default=10)
+    parser.add_argument("--records", type=int, default=50, help="records per partner answer")
     parser.add_argument("--record-cache", type=int, default=None,
                         help="search.record_cache_size for the gateway (0: every record is normalised, as for "
                              "records never seen before; default: the setting's default). The partners repeat "

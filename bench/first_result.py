@@ -58,13 +58,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--searches", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--partners", type=int, default=10)
-    parser.add_argument("--records", type=int, default=50)
-    _local.record_cache_option(parser)
+    _local.partner_options(parser)
     args = parser.parse_args()
 
     _local.header("time to first streamed result (bench/first_result.py)")
-    delays = [20 + 5 * i for i in range(args.partners)]
+    delays = _local.delays_ms(args.partners)
     print(f"{_local.setup(args, delays)}; "
           f"{args.runs} runs x {args.searches} streamed searches")
     with _local.Partners(delays, args.records).start() as partners, \

@@ -52,7 +52,7 @@ async def search(service: SearchService, marker: int):
 
 
 async def main_async(args) -> None:
-    delays = [20 + 5 * i for i in range(args.partners)]
+    delays = _local.delays_ms(args.partners)
     with _local.Partners(delays, args.records).start() as partners:
         settings = Settings.model_validate(partners.config(cache_ttl=args.ttl, record_cache=args.record_cache))
         service = SearchService(settings)
@@ -118,9 +118,7 @@ def main() -> None:
     parser.add_argument("--searches", type=int, default=12, help="distinct searches held at once")
     parser.add_argument("--ttl", type=float, default=30.0, help="cache_ttl in seconds (longer than the held searches take)")
     parser.add_argument("--diff", type=int, default=0, help="print the N largest allocation differences after expiry")
-    parser.add_argument("--partners", type=int, default=10)
-    parser.add_argument("--records", type=int, default=50)
-    _local.record_cache_option(parser)
+    _local.partner_options(parser)
     args = parser.parse_args()
     _local.header("memory (bench/memory.py)")
     print(f"{_local.setup(args)}; cache_ttl {args.ttl:g} s")

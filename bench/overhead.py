@@ -60,15 +60,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--searches", type=int, default=100, help="searches per run")
     parser.add_argument("--warmup", type=int, default=30)
-    parser.add_argument("--partners", type=int, default=10)
-    parser.add_argument("--records", type=int, default=50, help="records per partner")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per run at most")
-    _local.record_cache_option(parser)
+    _local.partner_options(parser)
     args = parser.parse_args()
 
     _local.header("gateway overhead (bench/overhead.py)")
-    delays = [20 + 5 * i for i in range(args.partners)]
+    delays = _local.delays_ms(args.partners)
     print(f"{_local.setup(args, delays)}; "
           f"{args.runs} runs x {args.searches} searches after {args.warmup} warm-up; workers {args.workers}")
     with _local.Partners(delays, args.records).start() as partners, \

@@ -57,14 +57,12 @@ def main() -> None:
     parser.add_argument("--levels", default="1,2,4,8,16,32")
     parser.add_argument("--workers", default="1,2", help="worker process counts to compare")
     parser.add_argument("--seconds", type=float, default=6.0, help="per level")
-    parser.add_argument("--partners", type=int, default=10)
-    parser.add_argument("--records", type=int, default=50)
-    _local.record_cache_option(parser)
+    _local.partner_options(parser)
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
 
     _local.header("throughput (bench/throughput.py)")
-    delays = [20 + 5 * i for i in range(args.partners)]
+    delays = _local.delays_ms(args.partners)
     print(f"{_local.setup(args, delays)}; "
           f"{args.seconds:g} s per level")
     markers = itertools.count(100_000)
