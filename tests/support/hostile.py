@@ -121,26 +121,28 @@ class HostileServer:
             self.refused_url = f"http://{host}:{sock.getsockname()[1]}/sru"
         records = _real_records()
         self.ok_body = sru_body(records)
-        self.truncated_body = self.ok_body[: len(self.ok_body) * 2 // 3]
-        self.markup_body = sru_body([_with_markup(r) for r in records])
-        self.invalid_marc_body = sru_body([
+        invalid_marc = sru_body([
             b'<record xmlns="http://www.loc.gov/MARC21/slim"><leader>\xc2\xbfgarbage?</leader>'
             b'<controlfield tag="X">1</controlfield><datafield tag="24" ind1="12" ind2="">'
             b'<subfield code="ab">no tag of three</subfield></datafield></record>',
             b'<record xmlns="http://www.loc.gov/MARC21/slim"><datafield><subfield>no tag at all</subfield>'
             b"</datafield></record>",
         ])
-        self.charset_body = sru_body(records).replace(
+        charset = sru_body(records).replace(
             b"<zs:numberOfRecords>", b"<!-- Caf\xe9 cr\xe8me br\xfbl\xe9e --><zs:numberOfRecords>", 1
         ).replace(b"Heylin, Clinton.", b"Heyl\xefn, Cl\xeenton.")
-        self.xxe_body = sru_body(
+        xxe = sru_body(
             [records[0].replace(b"Heylin, Clinton.", b"&local;&remote;")],
             prolog=b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY local SYSTEM "file:///etc/passwd">'
                    b'<!ENTITY remote SYSTEM "http://%s:{port}/canary">]>' % host.encode())
         lol = b'<!ENTITY l0 "lol">' + b"".join(
             b'<!ENTITY l%d "%s">' % (i, b"&l%d;" % (i - 1) * 10) for i in range(1, 10))
-        self.bomb_body = sru_body([records[0].replace(b"Heylin, Clinton.", b"&l9;")],
-                                  prolog=b'<?xml version="1.0"?><!DOCTYPE r [' + lol + b"]>")
+        bomb = sru_body([records[0].replace(b"Heylin, Clinton.", b"&l9;")],
+                        prolog=b'<?xml version="1.0"?><!DOCTYPE r [' + lol + b"]>")
+        # the faults that are one HTTP 200 answer with a body (xxe's gets its canary port on start)
+        self.answers = {"ok": self.ok_body, "truncated": self.ok_body[: len(self.ok_body) * 2 // 3],
+                        "invalid-marc": invalid_marc, "charset": charset, "xxe": xxe, "bomb": bomb,
+                        "markup": sru_body([_with_markup(r) for r in records])}
 
     def __enter__(self) -> HostileServer:
         _gzip_bomb()  # built now (once per process), not while a search waits for it
@@ -148,7 +150,7 @@ class HostileServer:
         future = asyncio.run_coroutine_threadsafe(asyncio.start_server(self._serve, self.host, 0), self._loop)
         self._server = future.result(10)
         self.port = self._server.sockets[0].getsockname()[1]
-        self.xxe_body = self.xxe_body.replace(b"{port}", str(self.port).encode())
+        self.answers["xxe"] = self.answers["xxe"].replace(b"{port}", str(self.port).encode())
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -199,8 +201,8 @@ class HostileServer:
             fault = "http503-wait" if self.hits["busy"] % 2 == 1 else "ok"
         if fault == "switch":
             fault = self.switch
-        if fault == "ok":
-            send(_response("200 OK", self.ok_body))
+        if fault in self.answers:
+            send(_response("200 OK", self.answers[fault]))
         elif fault == "hang":
             await asyncio.sleep(3600)
         elif fault == "stall":
@@ -233,12 +235,6 @@ class HostileServer:
             sock = writer.get_extra_info("socket")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             writer.transport.abort()  # close with linger 0: a TCP reset
-        elif fault == "truncated":
-            send(_response("200 OK", self.truncated_body))
-        elif fault == "invalid-marc":
-            send(_response("200 OK", self.invalid_marc_body))
-        elif fault == "charset":
-            send(_response("200 OK", self.charset_body))
         elif fault == "huge":
             send(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n")
             chunk = b"<x>" + b"y" * (64 * 1024 - 7) + b"</x>"
@@ -250,12 +246,6 @@ class HostileServer:
             send(b"0\r\n\r\n")
         elif fault == "gzip-bomb":
             send(_response("200 OK", _gzip_bomb(), extra=b"Content-Encoding: gzip\r\n"))
-        elif fault == "markup":
-            send(_response("200 OK", self.markup_body))
-        elif fault == "xxe":
-            send(_response("200 OK", self.xxe_body))
-        elif fault == "bomb":
-            send(_response("200 OK", self.bomb_body))
         elif fault == "redirect":
             send(_response("302 Found", b"", extra=b"Location: http://%s:%d/canary\r\n" % (
                 self.host.encode(), self.port)))
