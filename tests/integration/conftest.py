@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from federator.config import Partner
+from federator.api.app import create_app
+from federator.config import Partner, load_settings
+from tests.support.servers import serve_app, with_slow_demo_partner
 
 
 def _load_support(name: str):
@@ -53,3 +55,12 @@ def zebra_partner(zebra_cluster):
                        protocol=protocol, endpoint=endpoint, **settings)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def slow_gateway():
+    """A gateway on the bundled demo partners, SLOW_PARTNER answering SLOW_MS later than the
+    others (tests.support.servers): (base URL, settings)."""
+    settings = with_slow_demo_partner(load_settings())
+    with serve_app(factory=lambda url: create_app(settings, gateway_url=url)) as base:
+        yield base, settings

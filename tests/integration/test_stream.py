@@ -7,14 +7,9 @@ import json
 import time
 
 import httpx
-import pytest
 
-from federator.api.app import create_app
-from federator.config import load_settings
-from tests.support.servers import serve_app, with_slow_demo_partner
-
-SLOW = "pusnas-demo"  # holds every Indonesian-language record, so it shares many with the others
-SLOW_MS = 1200
+from tests.support.servers import SLOW_MS
+from tests.support.servers import SLOW_PARTNER as SLOW
 
 
 def read_events(base: str, **params) -> list[tuple[str, dict, float]]:
@@ -31,13 +26,6 @@ def read_events(base: str, **params) -> list[tuple[str, dict, float]]:
             elif line.startswith("data: "):
                 events.append((name, json.loads(line[6:]), time.perf_counter() - started))
     return events
-
-
-@pytest.fixture(scope="module")
-def slow_gateway():
-    settings = with_slow_demo_partner(load_settings(), SLOW, SLOW_MS)
-    with serve_app(factory=lambda url: create_app(settings, gateway_url=url)) as base:
-        yield base, settings
 
 
 def test_event_order_and_content(slow_gateway):

@@ -110,9 +110,13 @@ def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
             stream.close()
 
 
-def with_slow_demo_partner(settings, partner_id: str, latency_ms: int):
+SLOW_PARTNER = "pusnas-demo"  # holds every Indonesian-language record, so it shares many with the others
+SLOW_MS = 1200
+
+
+def with_slow_demo_partner(settings, partner_id: str = SLOW_PARTNER, latency_ms: int = SLOW_MS):
     """The settings with one bundled demo partner answering `latency_ms` later than the others:
-    the slow library of the streaming tests."""
+    the slow library of the streaming tests (the `slow_gateway` fixture)."""
     partners = [p.model_copy(update={"demo": p.demo.model_copy(update={"latency_ms": latency_ms})})
                 if p.id == partner_id else p for p in settings.partners]
     return settings.model_copy(update={"partners": partners})
